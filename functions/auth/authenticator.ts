@@ -1,0 +1,154 @@
+/**
+ * Who is calling: open mode makes everyone an admin; jwt mode accepts signed session tokens and
+ * long-lived API tokens, checked against the user's node (class, `disable`) on every request.
+ */
+import { badRequest, unauthorized } from '../core/errors.js';
+import { parseDuration } from '../core/duration.js';
+import type { Node } from '../core/nodes.js';
+import { isUserClass, OPEN_CALLER, type Caller } from '../core/permissions.js';
+import type { ApiTokenRecord, AuthStore, NodeStore } from '../core/ports.js';
+import { fakePasswordCheck, hashPassword, validatePasswordInput, verifyPassword } from './passwords.js';
+import {
+  hashApiTokenSecret,
+  InvalidTokenError,
+  isApiToken,
+  isRevokedByPasswordChange,
+  newApiToken,
+  parseApiToken,
+  signSession,
+  verifySession,
+  verifyApiTokenSecret,
+} from './tokens.js';
+
+export type AuthMode = 'open' | 'jwt';
+export const DEFAULT_SESSION = '1d';
+const MAX_SESSION_MS = 366 * 24 * 3600 * 1000;
+
+export class Authenticator {
+  constructor(
+    readonly mode: AuthMode,
+    private readonly nodes: NodeStore,
+    private readonly auth: AuthStore,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** The caller for a bearer token; null means anonymous (no or empty token in jwt mode). */
+  async identify(token: string | undefined): Promise<Caller | null> {
+    if (this.mode === 'open') return OPEN_CALLER;
+    if (!token) return null;
+    return isApiToken(token) ? this.identifyApiToken(token) : this.identifySession(token);
+  }
+
+  private async identifySession(token: string): Promise<Caller> {
+    try {
+      const session = await verifySession(await this.auth.signingSecret(), token, this.now());
+      const credential = await this.auth.getCredential(session.username);
+      if (isRevokedByPasswordChange(session.issuedAtMs, credential?.changedAt)) {
+        throw unauthorized('token revoked by a password change; sign in again');
+      }
+      return await this.activeUser(session.username);
+    } catch (error) {
+      if (error instanceof InvalidTokenError) throw unauthorized(error.message);
+      throw error;
+    }
+  }
+
+  private async identifyApiToken(token: string): Promise<Caller> {
+    const parsed = parseApiToken(token);
+    const record = parsed && (await this.auth.getToken(parsed.id));
+    if (!parsed || !record || !verifyApiTokenSecret(parsed.secret, record.secretHash)) {
+      throw unauthorized('invalid or revoked API token');
+    }
+    return this.activeUser(record.username);
+  }
+
+  /** The user's current class comes from their node, so a demotion or `disable` applies at once. */
+  private async activeUser(username: string): Promise<Caller> {
+    const user = await this.nodes.get(`@${username}`);
+    if (!user || user.disable === true) throw unauthorized(`user ${username} is unknown or disabled`);
+    return { username, class: isUserClass(user.class) ? user.class : 'guest' };
+  }
+
+  async signIn(
+    username: unknown,
+    password: unknown,
+    expiresIn: unknown,
+  ): Promise<{ _id: string; user: Node; token: string }> {
+    if (typeof username !== 'string' || username === '') throw badRequest('username is required');
+    const plain = validatePasswordInputOr401(password);
+    const ttl = sessionLength(expiresIn);
+    const [user, credential] = await Promise.all([
+      this.nodes.get(`@${username}`),
+      this.auth.getCredential(username),
+    ]);
+    const valid = credential
+      ? await verifyPassword(plain, credential.passwordHash)
+      : await fakePasswordCheck(plain);
+    if (!valid || !user || user.disable === true) throw unauthorized('invalid username or password');
+    const cls = isUserClass(user.class) ? user.class : 'guest';
+    const token = await signSession(
+      await this.auth.signingSecret(),
+      { username, class: cls },
+      ttl,
+      this.now(),
+    );
+    return { _id: user._id, user, token };
+  }
+
+  setPassword = async (username: string, password: string): Promise<void> => {
+    const passwordHash = await hashPassword(validatePasswordInput(password));
+    await this.auth.putCredential({ username, passwordHash, changedAt: this.now() });
+  };
+
+  async createApiToken(
+    username: string,
+    name: string,
+  ): Promise<{ token: string; record: Omit<ApiTokenRecord, 'secretHash'> }> {
+    const { id, secret, token } = newApiToken();
+    const record: ApiTokenRecord = {
+      id,
+      username,
+      name,
+      secretHash: hashApiTokenSecret(secret),
+      createdAt: this.now(),
+    };
+    await this.auth.putToken(record);
+    return { token, record: withoutHash(record) };
+  }
+
+  async listApiTokens(username?: string): Promise<Omit<ApiTokenRecord, 'secretHash'>[]> {
+    return (await this.auth.listTokens(username)).map(withoutHash);
+  }
+
+  async apiToken(id: string): Promise<ApiTokenRecord | undefined> {
+    return /^[0-9a-f]{12}$/.test(id) ? this.auth.getToken(id) : undefined;
+  }
+
+  revokeApiToken(id: string): Promise<boolean> {
+    return this.auth.deleteToken(id);
+  }
+}
+
+function withoutHash({ secretHash: _hash, ...record }: ApiTokenRecord) {
+  return record;
+}
+
+function validatePasswordInputOr401(password: unknown): string {
+  try {
+    return validatePasswordInput(password);
+  } catch {
+    throw unauthorized('invalid username or password');
+  }
+}
+
+function sessionLength(expiresIn: unknown): number {
+  if (expiresIn === undefined || expiresIn === '') return parseDuration(DEFAULT_SESSION);
+  let ms: number;
+  try {
+    ms = parseDuration(typeof expiresIn === 'number' ? expiresIn : String(expiresIn));
+  } catch (error) {
+    throw badRequest(`expiresIn: ${(error as Error).message}`);
+  }
+  if (ms <= 0 || ms > MAX_SESSION_MS) throw badRequest('expiresIn must be between 1 second and 366 days');
+  return ms;
+}

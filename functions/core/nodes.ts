@@ -1,0 +1,121 @@
+/**
+ * Node rules: what a valid node is, the reserved keys, `_id` expansion, generated ids and the
+ * damas result rule (success / 207 / 404-or-409). Pure: no I/O.
+ */
+import { badRequest, payloadTooLarge } from './errors.js';
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type Node = { _id: string } & { [key: string]: JsonValue };
+export type NodeBody = { [key: string]: JsonValue };
+
+/** Keys the tracker maintains itself; only admins may set them explicitly. */
+export const SYSTEM_KEYS = ['author', 'time'] as const;
+export const PARENT_KEY = '#parent';
+
+/** DynamoDB limits (see DESIGN.md §3). Ids are used as index sort keys, so 1024 bytes. */
+export const MAX_ID_BYTES = 1024;
+export const MAX_ITEM_BYTES = 400 * 1024;
+/** Room kept for the store's own attributes (index keys) inside an item. */
+export const MAX_NODE_BYTES = MAX_ITEM_BYTES - 4 * 1024;
+const MAX_DEPTH = 30;
+/** DynamoDB numbers: magnitudes below 1e126 and, apart from 0, at least 1e-130. */
+const NUMBER_LIMIT = 1e126;
+const MIN_NUMBER = 1e-130;
+
+const utf8 = new TextEncoder();
+export const byteLength = (s: string) => utf8.encode(s).length;
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function validateId(id: unknown, what = '_id'): string {
+  if (typeof id !== 'string') throw badRequest(`${what} must be a string`);
+  if (id.length === 0) throw badRequest(`${what} must not be empty`);
+  if (!id.isWellFormed()) throw badRequest(`${what} is not valid Unicode (lone surrogate)`);
+  if (byteLength(id) > MAX_ID_BYTES) throw badRequest(`${what} is longer than ${MAX_ID_BYTES} bytes`);
+  return id;
+}
+
+/**
+ * Checks a JSON value can be stored as-is and returns its approximate DynamoDB size in bytes.
+ * Rules: keys non-empty, strings well-formed, numbers within DynamoDB's range, bounded nesting.
+ */
+export function storedSize(value: unknown, path = '', depth = 0): number {
+  if (depth > MAX_DEPTH) throw badRequest(`${path || 'node'} is nested deeper than ${MAX_DEPTH} levels`);
+  if (value === null || typeof value === 'boolean') return 1;
+  if (typeof value === 'string') {
+    if (!value.isWellFormed()) throw badRequest(`${path || 'value'} is not valid Unicode (lone surrogate)`);
+    return byteLength(value);
+  }
+  if (typeof value === 'number') {
+    const abs = Math.abs(value);
+    if (!Number.isFinite(value) || abs >= NUMBER_LIMIT || (abs !== 0 && abs < MIN_NUMBER)) {
+      throw badRequest(`${path || 'value'} is a number outside the storable range (1e-130 to 1e126)`);
+    }
+    return Math.ceil(String(abs).replace(/\D|e.*$/g, '').length / 2) + 1;
+  }
+  if (Array.isArray(value)) {
+    return value.reduce<number>((sum, v, i) => sum + 1 + storedSize(v, `${path}[${i}]`, depth + 1), 3);
+  }
+  if (isPlainObject(value)) {
+    let sum = 3;
+    for (const [key, v] of Object.entries(value)) {
+      if (key.length === 0) throw badRequest(`${path ? path + ': ' : ''}keys must not be empty`);
+      if (!key.isWellFormed()) throw badRequest(`key ${JSON.stringify(key)} is not valid Unicode`);
+      sum += 1 + byteLength(key) + storedSize(v, path ? `${path}.${key}` : key, depth + 1);
+    }
+    return sum;
+  }
+  throw badRequest(`${path || 'value'} is not a JSON value`);
+}
+
+/** Validates an element of a write request: a JSON object that fits in one DynamoDB item. */
+export function validateBody(value: unknown, what = 'element'): NodeBody {
+  if (!isPlainObject(value)) throw badRequest(`${what} must be a JSON object`);
+  const size = storedSize(value);
+  if (size > MAX_NODE_BYTES) {
+    throw payloadTooLarge(`node is ${size} bytes, over the ${MAX_NODE_BYTES}-byte limit of one node`);
+  }
+  return value as NodeBody;
+}
+
+/** Turns a request body into a list of elements, remembering whether it was a single value. */
+export function asList(body: unknown): { items: unknown[]; single: boolean } {
+  if (Array.isArray(body)) {
+    if (body.length === 0) throw badRequest('empty array');
+    return { items: body, single: false };
+  }
+  return { items: [body], single: true };
+}
+
+/** `_id` given as an array of ids becomes one element per id with the same other keys. */
+export function expandIds(elements: NodeBody[]): NodeBody[] {
+  return elements.flatMap((element) => {
+    const id = element._id;
+    if (!Array.isArray(id)) return [element];
+    if (id.length === 0) throw badRequest('_id array is empty');
+    return id.map((one) => ({ ...element, _id: validateId(one) }));
+  });
+}
+
+/** A 24 lowercase hex characters id (time-ordered like a MongoDB ObjectId, as damas clients expect). */
+export function generateId(now = Date.now()): string {
+  const seconds = Math.floor(now / 1000)
+    .toString(16)
+    .padStart(8, '0');
+  const random = crypto.getRandomValues(new Uint8Array(8));
+  return seconds + Array.from(random, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** damas rule: no null → success; some null → 207; all null → the all-failed status. */
+export function resultStatus(results: readonly unknown[], success: number, allFailed: number): number {
+  const failed = results.filter((r) => r === null).length;
+  if (failed === 0) return success;
+  return failed === results.length ? allFailed : 207;
+}
+
+/** Whether `author` (string or array of usernames) names `username`. */
+export function isAuthor(author: unknown, username: string): boolean {
+  return Array.isArray(author) ? author.includes(username) : author === username;
+}

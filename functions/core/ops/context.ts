@@ -1,0 +1,70 @@
+/** What every operation receives, and the shape of its answer. */
+import { badRequest, forbidden } from '../errors.js';
+import { byteLength, type NodeBody, type Node } from '../nodes.js';
+import { checkWrite, type Caller, type Operation } from '../permissions.js';
+import type { NodeStore } from '../ports.js';
+
+export interface OpContext {
+  store: NodeStore;
+  caller: Caller;
+  /** With authorMode, non-editors may only change nodes they authored. */
+  authorMode: boolean;
+  now: () => number;
+  /** ms epoch after which long searches give up with a 4xx instead of running past the gateway's timeout. */
+  deadline: number;
+  /** Stores a user's password (hashed by the implementation); set for operations that may touch users. */
+  setPassword?: (username: string, password: string) => Promise<void>;
+}
+
+/** An operation's answer: an HTTP-like status and a JSON body (errors are thrown, not returned). */
+export interface OpResult {
+  status: number;
+  body: unknown;
+}
+
+/** The username written into `author`; open mode has no user, like damas-core's noauth mode. */
+export function actorName(caller: Caller): string {
+  return caller.username ?? 'anonymous';
+}
+
+/** Largest JSON answer (Lambda answers at most 6 MB; keep room for headers and encoding). */
+export const MAX_RESPONSE_BYTES = 5 * 1024 * 1024;
+
+/** Throws 403 if the caller may not write `keys` (the client's keys) to node `id`, stored as `existing`. */
+export function assertCanWrite(
+  ctx: OpContext,
+  operation: Operation,
+  id: string,
+  keys: NodeBody,
+  existing: Node | undefined,
+): void {
+  const reason = checkWrite(ctx.caller, operation, { ...keys, _id: id }, existing, {
+    authorMode: ctx.authorMode,
+  });
+  if (reason) throw forbidden(reason);
+}
+
+/** Whether writes need the stored node first (authorMode checks or a user editing their own node). */
+export function needsExisting(ctx: OpContext, id: string): boolean {
+  if (ctx.caller.class === 'admin') return false;
+  return ctx.authorMode || id.startsWith('@') || id === 'rsyncGlobalParameters';
+}
+
+export function checkDeadline(ctx: OpContext, operation: string): void {
+  if (ctx.now() > ctx.deadline) {
+    throw badRequest(
+      `${operation} could not finish within the time limit; narrow the query (e.g. an _id prefix such as _id:/^\\/project\\//) or use search_mongo with limit and skip`,
+    );
+  }
+}
+
+/** Guards the 6 MB response limit for id lists. */
+export function assertResponseFits(ids: readonly string[], operation: string): void {
+  let bytes = 2;
+  for (const id of ids) bytes += byteLength(JSON.stringify(id)) + 1;
+  if (bytes > MAX_RESPONSE_BYTES) {
+    throw badRequest(
+      `${operation} matched ${ids.length} nodes, too many to return at once; use search_mongo with limit and skip to page through them`,
+    );
+  }
+}

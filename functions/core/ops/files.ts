@@ -1,0 +1,100 @@
+/** publish, lock, unlock, comment: the file operations SyncPlanet adds to damas CRUD. */
+import { badRequest, conflict, notFound } from '../errors.js';
+import { asList, generateId, PARENT_KEY, resultStatus, validateId, type Node } from '../nodes.js';
+import { actorName, assertCanWrite, needsExisting, type OpContext, type OpResult } from './context.js';
+import { parseIds } from './crud.js';
+import { newNode, parseElements, writableKeys } from './elements.js';
+
+/**
+ * Creates file nodes, each with a history child (`#parent` = the file, same keys, new id) written
+ * in the same transaction, so a file never exists without its first history entry.
+ */
+export async function publish(ctx: OpContext, body: unknown): Promise<OpResult> {
+  const elements = parseElements(asList(body).items);
+  const files = elements.map((element) => {
+    if (typeof element._id !== 'string' || !element._id.startsWith('/')) {
+      throw badRequest('each file needs an _id path starting with /');
+    }
+    if (typeof element.origin !== 'string' || element.origin === '') {
+      throw badRequest(`${element._id}: origin (the site the file comes from) must be a non-empty string`);
+    }
+    if (element.comment !== undefined && typeof element.comment !== 'string') {
+      throw badRequest(`${element._id}: comment must be a string`);
+    }
+    const file = newNode(ctx, element);
+    assertCanWrite(ctx, 'publish', file._id, writableKeys(ctx, element), undefined);
+    return file;
+  });
+  const seen = new Set<string>();
+  const units = files.map((file) => {
+    if (seen.has(file._id)) return null;
+    seen.add(file._id);
+    const { _id, ...keys } = file;
+    const history: Node = { ...keys, _id: generateId(ctx.now()), [PARENT_KEY]: _id };
+    return [file, history];
+  });
+  const toWrite = units.filter((u): u is Node[] => u !== null);
+  const written = await ctx.store.create(toWrite);
+  const created = toWrite.filter((_, i) => written[i]);
+  const createdSet = new Set(created);
+  const results = units.map((u) => (u && createdSet.has(u) ? u[0]! : null));
+  const status = resultStatus(results, 201, 409);
+  if (status === 409)
+    throw conflict(
+      files.length === 1 ? `${files[0]!._id} is already published` : 'all the files are already published',
+    );
+  return { status, body: [...created.map((u) => u[0]!), ...created.map((u) => u[1]!)] };
+}
+
+async function lockOrUnlock(ctx: OpContext, body: unknown, operation: 'lock' | 'unlock'): Promise<OpResult> {
+  const { ids } = parseIds(body);
+  if (ctx.caller.username === null && ctx.caller.class !== 'admin')
+    throw badRequest(`${operation} needs a signed-in user`);
+  if (ids.some((id) => needsExisting(ctx, id))) {
+    const existing = await ctx.store.getMany(ids);
+    ids.forEach((id, i) => existing[i] && assertCanWrite(ctx, operation, id, {}, existing[i]));
+  } else {
+    ids.forEach((id) => assertCanWrite(ctx, operation, id, {}, undefined));
+  }
+  const user = actorName(ctx.caller);
+  const outcomes = await Promise.all(ids.map((id) => ctx.store[operation](id, user)));
+  const held = ids.filter((_, i) => outcomes[i] === 'conflict');
+  if (held.length > 0) {
+    const verb = operation === 'lock' ? 'locked by another user' : 'not locked by you';
+    throw conflict(`${held.join(', ')} ${held.length === 1 ? 'is' : 'are'} ${verb}`);
+  }
+  const results = outcomes.map((o) => (o === 'ok' ? true : null));
+  const status = resultStatus(results, 200, 404);
+  if (status === 404)
+    throw notFound(ids.length === 1 ? `${ids[0]} does not exist` : 'none of the nodes exist');
+  return { status, body: status === 200 ? true : results };
+}
+
+export const lock = (ctx: OpContext, body: unknown) => lockOrUnlock(ctx, body, 'lock');
+export const unlock = (ctx: OpContext, body: unknown) => lockOrUnlock(ctx, body, 'unlock');
+
+/** Comment nodes are children (`#parent`) of existing nodes, with author and time set. */
+export async function comment(ctx: OpContext, body: unknown): Promise<OpResult> {
+  const elements = parseElements(asList(body).items);
+  const comments = elements.flatMap((element) => {
+    const parents = element[PARENT_KEY];
+    if (typeof element.comment !== 'string' || element.comment.trim() === '') {
+      throw badRequest('comment must be a non-empty string');
+    }
+    const list = Array.isArray(parents) ? parents : [parents];
+    if (list.length === 0) throw badRequest(`${PARENT_KEY} is empty`);
+    return list.map((parent) => {
+      const node = newNode(ctx, { ...element, _id: null, [PARENT_KEY]: validateId(parent, PARENT_KEY) });
+      assertCanWrite(ctx, 'comment', node._id, writableKeys(ctx, element), undefined);
+      return node;
+    });
+  });
+  const parents = await ctx.store.getMany(comments.map((c) => c[PARENT_KEY] as string));
+  const toWrite = comments.filter((_, i) => parents[i]);
+  const written = await ctx.store.create(toWrite.map((c) => [c]));
+  const saved = new Set(toWrite.filter((_, i) => written[i]));
+  const results = comments.map((c) => (saved.has(c) ? c : null));
+  const status = resultStatus(results, 201, 404);
+  if (status === 404) throw notFound(`no ${PARENT_KEY} node exists`);
+  return { status, body: results };
+}

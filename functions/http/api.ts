@@ -1,0 +1,91 @@
+/**
+ * The REST API handler: API Gateway event in, damas response out. The same function serves the
+ * cloud (through `handler.ts`) and the local runtime.
+ */
+import middy from '@middy/core';
+import httpCors from '@middy/http-cors';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { Authenticator } from '../auth/authenticator.js';
+import {
+  errorText,
+  forbidden,
+  notFound,
+  toTrackerError,
+  TrackerError,
+  unauthorized,
+} from '../core/errors.js';
+import { canAccess, requiredClass } from '../core/permissions.js';
+import type { NodeStore } from '../core/ports.js';
+import type { OpContext } from '../core/ops/context.js';
+import { bearerToken, toApiRequest, type ApiRequest } from './request.js';
+import { ROUTES, type Route } from './routes.js';
+
+export interface ApiDeps {
+  store: NodeStore;
+  auth: Authenticator;
+  authorMode: boolean;
+  /** How long a request may compute before searches give up (API Gateway waits 29 s). */
+  timeBudgetMs?: number;
+  now?: () => number;
+  log?: (line: string) => void;
+}
+
+export function createApiHandler(deps: ApiDeps) {
+  const now = deps.now ?? Date.now;
+  const log = deps.log ?? ((line: string) => console.error(line));
+
+  async function answer(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+    let request: ApiRequest | undefined;
+    let route: Route | undefined;
+    try {
+      request = toApiRequest(event);
+      route = ROUTES.get(request.route);
+      if (!route) throw notFound(`unknown route '${request.route}'`);
+      if (!route.methods.includes(request.method)) {
+        throw new TrackerError(
+          'methodNotAllowed',
+          `${request.method} is not allowed; use ${route.methods.join(' or ')}`,
+        );
+      }
+      const caller = route.operation ? await deps.auth.identify(bearerToken(request)) : null;
+      if (route.operation) {
+        if (!caller) throw unauthorized('authentication required');
+        if (!canAccess(caller, route.operation)) {
+          throw forbidden(`${route.name} requires class '${requiredClass(route.operation)}'`);
+        }
+      }
+      const ctx: OpContext = {
+        store: deps.store,
+        caller: caller ?? { username: null, class: 'guest' },
+        authorMode: deps.authorMode,
+        now,
+        deadline: now() + (deps.timeBudgetMs ?? 25_000),
+        setPassword: deps.auth.setPassword,
+      };
+      const result = await route.run(ctx, request, deps.auth);
+      return json(result.status, result.body);
+    } catch (thrown) {
+      const error = toTrackerError(thrown);
+      const name = route?.label ?? 'Request';
+      if (!error.exposed) log(`${name} failed: ${(thrown as Error)?.stack ?? String(thrown)}`);
+      return { statusCode: error.status, headers: TEXT, body: errorText(name, error) };
+    }
+  }
+
+  return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+    .use(
+      httpCors({
+        origin: '*',
+        headers: 'Authorization,Content-Type',
+        methods: 'GET,POST,PUT,DELETE,OPTIONS',
+      }),
+    )
+    .handler(answer);
+}
+
+const JSON_TYPE = { 'Content-Type': 'application/json; charset=utf-8' };
+const TEXT = { 'Content-Type': 'text/plain; charset=utf-8' };
+
+function json(status: number, body: unknown): APIGatewayProxyResult {
+  return { statusCode: status, headers: JSON_TYPE, body: JSON.stringify(body ?? null) };
+}

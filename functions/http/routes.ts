@@ -1,0 +1,108 @@
+/** The REST routes: for each damas route name, its methods, required class and operation. */
+import type { Authenticator } from '../auth/authenticator.js';
+import { badRequest, notFound, forbidden } from '../core/errors.js';
+import type { OpContext, OpResult } from '../core/ops/context.js';
+import { create, read, remove, update, upsert } from '../core/ops/crud.js';
+import { comment, lock, publish, unlock } from '../core/ops/files.js';
+import { graph, search, searchMongo, searchOne } from '../core/ops/query.js';
+import { isPlainObject } from '../core/nodes.js';
+import type { Operation } from '../core/permissions.js';
+import { decodePathPiece, parseBody, type ApiRequest } from './request.js';
+
+export interface Route {
+  /** Route name, spelled as damas does (matched case-insensitively). */
+  name: string;
+  /** Label of error texts, as damas-core writes them: `Create error: …`, `Remove error: …`. */
+  label: string;
+  methods: readonly string[];
+  /** The permission it needs; undefined for routes anyone may call (signIn, health). */
+  operation?: Operation;
+  run(ctx: OpContext, request: ApiRequest, auth: Authenticator): Promise<OpResult>;
+}
+
+const ok = (body: unknown, status = 200): OpResult => ({ status, body });
+const body = (request: ApiRequest) => parseBody(request);
+
+/** `read/a,b` → ['a','b'] (each piece percent-decoded); an empty path means no id. */
+function idsFromPath(rest: string): string | string[] {
+  if (rest === '') throw badRequest('no id given in the URL');
+  const ids = rest.split(',').map(decodePathPiece);
+  return ids.length === 1 ? ids[0]! : ids;
+}
+
+function queryFromPath(rest: string): string {
+  return decodePathPiece(rest);
+}
+
+const route = (
+  name: string,
+  methods: string[],
+  operation: Operation | undefined,
+  run: Route['run'],
+): Route => ({
+  name,
+  label: name === 'delete' ? 'Remove' : name[0]!.toUpperCase() + name.slice(1),
+  methods,
+  operation,
+  run,
+});
+
+const ROUTE_LIST: Route[] = [
+  route('create', ['POST'], 'create', (ctx, r) => create(ctx, body(r))),
+  route('read', ['GET', 'POST'], 'read', (ctx, r) =>
+    read(ctx, r.method === 'GET' ? idsFromPath(r.rest) : body(r)),
+  ),
+  route('update', ['PUT', 'POST'], 'update', (ctx, r) => update(ctx, body(r))),
+  route('upsert', ['POST', 'PUT'], 'upsert', (ctx, r) => upsert(ctx, body(r))),
+  route('delete', ['DELETE', 'POST'], 'delete', (ctx, r) => remove(ctx, body(r))),
+  route('search', ['GET'], 'search', (ctx, r) => search(ctx, queryFromPath(r.rest))),
+  route('search_one', ['GET'], 'search_one', (ctx, r) => searchOne(ctx, queryFromPath(r.rest))),
+  route('search_mongo', ['POST'], 'search_mongo', (ctx, r) => searchMongo(ctx, body(r))),
+  route('graph', ['GET', 'POST'], 'graph', (ctx, r) => {
+    const [depth, ...ids] = r.rest.split('/');
+    const target = r.method === 'GET' ? idsFromPath(ids.join('/')) : body(r);
+    return graph(ctx, depth === '' ? undefined : depth, target);
+  }),
+  route('publish', ['POST'], 'publish', (ctx, r) => publish(ctx, body(r))),
+  route('lock', ['PUT', 'POST'], 'lock', (ctx, r) => lock(ctx, body(r))),
+  route('unlock', ['PUT', 'POST'], 'unlock', (ctx, r) => unlock(ctx, body(r))),
+  route('comment', ['POST'], 'comment', (ctx, r) => comment(ctx, body(r))),
+  route('signIn', ['POST'], undefined, async (_ctx, r, auth) => {
+    const fields = body(r);
+    if (!isPlainObject(fields)) throw badRequest('expected username and password fields');
+    return ok(await auth.signIn(fields.username, fields.password, fields.expiresIn));
+  }),
+  route('verify', ['GET', 'POST'], 'verify', async (ctx) => {
+    if (ctx.caller.username === null) return ok({});
+    return ok(await ctx.store.get(`@${ctx.caller.username}`));
+  }),
+  route('tokens', ['GET', 'POST', 'DELETE'], 'tokens', (ctx, r, auth) => tokens(ctx, r, auth)),
+  route('health', ['GET'], undefined, async () => ok({ status: 'ok' })),
+];
+
+export const ROUTES = new Map(ROUTE_LIST.map((r) => [r.name.toLowerCase(), r]));
+
+/** API tokens: users manage their own, admins everyone's. */
+async function tokens(ctx: OpContext, request: ApiRequest, auth: Authenticator): Promise<OpResult> {
+  const me = ctx.caller.username;
+  const admin = ctx.caller.class === 'admin';
+  if (request.method === 'GET') return ok(await auth.listApiTokens(admin ? undefined : (me ?? '')));
+  if (request.method === 'POST') {
+    const fields = body(request);
+    if (!isPlainObject(fields)) throw badRequest('expected {name, username?}');
+    const username = fields.username ?? me;
+    if (typeof username !== 'string' || username === '') throw badRequest('username is required');
+    if (username !== me && !admin) throw forbidden('only admins may create tokens for other users');
+    if (!(await ctx.store.get(`@${username}`))) throw notFound(`user @${username} does not exist`);
+    const name = fields.name ?? '';
+    if (typeof name !== 'string' || name.length > 200)
+      throw badRequest('name must be a string of at most 200 characters');
+    const { token, record } = await auth.createApiToken(username, name);
+    return ok({ ...record, token }, 201);
+  }
+  const id = decodePathPiece(request.rest);
+  const record = await auth.apiToken(id);
+  if (!record || (record.username !== me && !admin)) throw notFound(`token ${id} does not exist`);
+  await auth.revokeApiToken(id);
+  return ok(id);
+}

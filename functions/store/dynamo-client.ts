@@ -1,0 +1,18 @@
+/** The DynamoDB document client, created once per process with the marshalling the store relies on. */
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+export function createDocumentClient(endpoint?: string): DynamoDBDocumentClient {
+  const config: DynamoDBClientConfig = { maxAttempts: 5 };
+  if (endpoint) {
+    // DynamoDB Local accepts any credentials; region only has to be syntactically valid.
+    config.endpoint = endpoint;
+    config.region = process.env.AWS_REGION ?? 'local';
+    config.credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+  }
+  return DynamoDBDocumentClient.from(new DynamoDBClient(config), {
+    marshallOptions: { removeUndefinedValues: true, allowImpreciseNumbers: true },
+    // JSON numbers are doubles: read them back as doubles, never as BigInt.
+    unmarshallOptions: { wrapNumbers: (value: string) => Number(value) },
+  });
+}

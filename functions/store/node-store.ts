@@ -1,0 +1,343 @@
+/**
+ * The DynamoDB implementation of the NodeStore port: the only place that builds DynamoDB requests
+ * for nodes. Creates are conditional (duplicates are detected atomically), updates touch only the
+ * keys they name, multi-item reads are batched, and queries that a key or index can answer never scan.
+ */
+import {
+  BatchGetCommand,
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+  type QueryCommandInput,
+  type ScanCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import type { ConsumedCapacity } from '@aws-sdk/client-dynamodb';
+import pLimit from 'p-limit';
+import type { Node, NodeBody } from '../core/nodes.js';
+import type { LockResult, NodeStore, Plan } from '../core/ports.js';
+import { prefixRoot } from '../core/plan.js';
+import { fromItem, indexable, INDEXED_KEYS, toItem } from './items.js';
+import { isConditionFailed, isRetryableTransaction, mapStoreError, sleep } from './errors.js';
+import type { IndexName } from './schema.js';
+
+const BATCH_GET_SIZE = 100;
+const PARALLEL_WRITES = 16;
+
+/** Read and write capacity consumed by this store instance (for the benchmark and logs). */
+export interface CapacityCounter {
+  read: number;
+  write: number;
+}
+
+export class DynamoNodeStore implements NodeStore {
+  readonly consumed: CapacityCounter = { read: 0, write: 0 };
+  private readonly limit = pLimit(PARALLEL_WRITES);
+
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async get(id: string): Promise<Node | undefined> {
+    const out = await this.read(() =>
+      this.db.send(
+        new GetCommand({ TableName: this.table, Key: { pk: id }, ConsistentRead: true, ...CAPACITY }),
+      ),
+    );
+    return out.Item ? fromItem(out.Item) : undefined;
+  }
+
+  async getMany(ids: readonly string[]): Promise<(Node | undefined)[]> {
+    const found = new Map<string, Node>();
+    const unique = [...new Set(ids)];
+    const chunks = chunk(unique, BATCH_GET_SIZE);
+    await Promise.all(chunks.map((keys) => this.limit(() => this.batchGet(keys, found))));
+    return ids.map((id) => found.get(id));
+  }
+
+  private async batchGet(ids: string[], found: Map<string, Node>): Promise<void> {
+    let keys: Record<string, unknown>[] = ids.map((pk) => ({ pk }));
+    for (let attempt = 0; keys.length > 0; attempt++) {
+      if (attempt > 0) await sleep(backoff(attempt));
+      const out = await this.read(() =>
+        this.db.send(
+          new BatchGetCommand({
+            RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } },
+            ...CAPACITY,
+          }),
+        ),
+      );
+      for (const item of out.Responses?.[this.table] ?? []) found.set(item.pk as string, fromItem(item));
+      keys = out.UnprocessedKeys?.[this.table]?.Keys ?? [];
+      if (attempt > 8 && keys.length > 0) throw new Error('BatchGetItem kept returning unprocessed keys');
+    }
+  }
+
+  create(units: readonly Node[][]): Promise<boolean[]> {
+    return Promise.all(units.map((unit) => this.limit(() => this.createUnit(unit))));
+  }
+
+  private async createUnit(unit: Node[]): Promise<boolean> {
+    const puts = unit.map((node) => ({
+      TableName: this.table,
+      Item: toItem(node),
+      ConditionExpression: 'attribute_not_exists(pk)',
+    }));
+    if (puts.length === 1) {
+      try {
+        await this.write(() => this.db.send(new PutCommand({ ...puts[0]!, ...CAPACITY })));
+        return true;
+      } catch (error) {
+        if (isConditionFailed(error)) return false;
+        throw error;
+      }
+    }
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.write(() =>
+          this.db.send(
+            new TransactWriteCommand({ TransactItems: puts.map((Put) => ({ Put })), ...CAPACITY }),
+          ),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionFailed(error)) return false;
+        if (!isRetryableTransaction(error) || attempt >= 5) throw error;
+        await sleep(backoff(attempt + 1));
+      }
+    }
+  }
+
+  async update(id: string, set: NodeBody, remove: readonly string[]): Promise<Node | undefined> {
+    try {
+      const out = await this.write(() =>
+        this.db.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: { pk: id },
+            ...updateExpression(set, remove),
+            ConditionExpression: 'attribute_exists(pk)',
+            ReturnValues: 'ALL_NEW',
+            ...CAPACITY,
+          }),
+        ),
+      );
+      return fromItem(out.Attributes!);
+    } catch (error) {
+      if (isConditionFailed(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async upsert(id: string, set: NodeBody, remove: readonly string[], whenNew: Node): Promise<Node> {
+    // Update if it exists, else create; a concurrent creator between the two makes us update again.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const updated = await this.update(id, set, remove);
+      if (updated) return updated;
+      const [created] = await this.create([[whenNew]]);
+      if (created) return whenNew;
+    }
+    throw new Error(`upsert of ${id} kept racing with concurrent deletes and creates`);
+  }
+
+  delete(ids: readonly string[]): Promise<boolean[]> {
+    return Promise.all(
+      ids.map((id) =>
+        this.limit(async () => {
+          const out = await this.write(() =>
+            this.db.send(
+              new DeleteCommand({
+                TableName: this.table,
+                Key: { pk: id },
+                ReturnValues: 'ALL_OLD',
+                ...CAPACITY,
+              }),
+            ),
+          );
+          return out.Attributes !== undefined;
+        }),
+      ),
+    );
+  }
+
+  lock(id: string, username: string): Promise<LockResult> {
+    return this.conditionalLockWrite(id, username, 'SET #d.#lock = :user', {
+      condition: 'attribute_exists(pk) AND (attribute_not_exists(#d.#lock) OR #d.#lock = :user)',
+    });
+  }
+
+  unlock(id: string, username: string): Promise<LockResult> {
+    return this.conditionalLockWrite(id, username, 'REMOVE #d.#lock', {
+      condition: 'attribute_exists(pk) AND #d.#lock = :user',
+    });
+  }
+
+  private async conditionalLockWrite(
+    id: string,
+    username: string,
+    expression: string,
+    { condition }: { condition: string },
+  ): Promise<LockResult> {
+    try {
+      await this.write(() =>
+        this.db.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: { pk: id },
+            UpdateExpression: expression,
+            ConditionExpression: condition,
+            ExpressionAttributeNames: { '#d': 'doc', '#lock': 'lock' },
+            ExpressionAttributeValues: { ':user': username },
+            ...CAPACITY,
+          }),
+        ),
+      );
+      return 'ok';
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+      return (await this.get(id)) ? 'conflict' : 'notFound';
+    }
+  }
+
+  async *find(plan: Plan): AsyncIterable<Node[]> {
+    switch (plan.kind) {
+      case 'get':
+        yield (await this.getMany(plan.ids)).filter((n): n is Node => n !== undefined);
+        return;
+      case 'dir': {
+        // A "direct children" pattern may also match the folder node itself.
+        const folder = await this.get(plan.dir);
+        if (folder) yield [folder];
+        yield* this.query('byDir', 'dir', plan.dir);
+        return;
+      }
+      case 'parent':
+        yield* this.query('byParent', 'parent', plan.parent);
+        return;
+      case 'target':
+        yield* this.query('byTarget', 'target', plan.target);
+        return;
+      case 'prefix': {
+        const root = prefixRoot(plan.prefix);
+        if (root) yield* this.query('byRoot', 'root', root, plan.prefix);
+        else
+          yield* this.scan({
+            FilterExpression: 'begins_with(pk, :prefix)',
+            ExpressionAttributeValues: { ':prefix': plan.prefix },
+          });
+        return;
+      }
+      case 'scan':
+        yield* this.scan({});
+    }
+  }
+
+  private async *query(
+    index: IndexName,
+    keyName: string,
+    key: string,
+    prefix?: string,
+  ): AsyncIterable<Node[]> {
+    const input: QueryCommandInput = {
+      TableName: this.table,
+      IndexName: index,
+      KeyConditionExpression: prefix ? '#k = :k AND begins_with(pk, :prefix)' : '#k = :k',
+      ExpressionAttributeNames: { '#k': keyName },
+      ExpressionAttributeValues: prefix ? { ':k': key, ':prefix': prefix } : { ':k': key },
+      ...CAPACITY,
+    };
+    do {
+      const out = await this.read(() => this.db.send(new QueryCommand(input)));
+      yield (out.Items ?? []).map(fromItem);
+      input.ExclusiveStartKey = out.LastEvaluatedKey;
+    } while (input.ExclusiveStartKey);
+  }
+
+  private async *scan(filter: Partial<ScanCommandInput>): AsyncIterable<Node[]> {
+    const input: ScanCommandInput = { TableName: this.table, ...filter, ...CAPACITY };
+    do {
+      const out = await this.read(() => this.db.send(new ScanCommand(input)));
+      yield (out.Items ?? []).map(fromItem);
+      input.ExclusiveStartKey = out.LastEvaluatedKey;
+    } while (input.ExclusiveStartKey);
+  }
+
+  /** Runs a request, counts the capacity it consumed and maps SDK errors to domain errors. */
+  private read<T extends Consumed>(run: () => Promise<T>): Promise<T> {
+    return this.track('read', run);
+  }
+
+  private write<T extends Consumed>(run: () => Promise<T>): Promise<T> {
+    return this.track('write', run);
+  }
+
+  private async track<T extends Consumed>(kind: 'read' | 'write', run: () => Promise<T>): Promise<T> {
+    try {
+      const out = await run();
+      for (const c of [out.ConsumedCapacity ?? []].flat()) this.consumed[kind] += c.CapacityUnits ?? 0;
+      return out;
+    } catch (error) {
+      if (isConditionFailed(error)) throw error;
+      throw mapStoreError(error);
+    }
+  }
+}
+
+type Consumed = { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] };
+
+const CAPACITY = { ReturnConsumedCapacity: 'TOTAL' } as const;
+
+/** `SET doc.#k = :v` / `REMOVE doc.#k` for each key, keeping the index attributes in step. */
+function updateExpression(set: NodeBody, remove: readonly string[]) {
+  const names: Record<string, string> = { '#d': 'doc' };
+  const values: Record<string, unknown> = {};
+  const sets: string[] = [];
+  const removes: string[] = [];
+  let i = 0;
+  const follow = (key: string, value: unknown) => {
+    const attribute = INDEXED_KEYS[key];
+    if (!attribute) return;
+    names[`#${attribute}`] = attribute;
+    const indexValue = indexable(value);
+    if (indexValue === undefined) removes.push(`#${attribute}`);
+    else {
+      values[`:${attribute}`] = indexValue;
+      sets.push(`#${attribute} = :${attribute}`);
+    }
+  };
+  for (const [key, value] of Object.entries(set)) {
+    names[`#k${i}`] = key;
+    values[`:v${i}`] = value;
+    sets.push(`#d.#k${i} = :v${i}`);
+    follow(key, value);
+    i++;
+  }
+  for (const key of remove) {
+    names[`#k${i}`] = key;
+    removes.push(`#d.#k${i}`);
+    follow(key, undefined);
+    i++;
+  }
+  const parts = [
+    sets.length ? `SET ${sets.join(', ')}` : '',
+    removes.length ? `REMOVE ${removes.join(', ')}` : '',
+  ];
+  return {
+    UpdateExpression: parts.filter(Boolean).join(' '),
+    ExpressionAttributeNames: names,
+    ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
+  };
+}
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+const backoff = (attempt: number) => Math.min(1000, 25 * 2 ** attempt) * (0.5 + Math.random() / 2);
