@@ -219,7 +219,8 @@ function launch(
     '-disableTelemetry',
   ];
   // stdin stays an open pipe: the launcher exits when it closes, i.e. when this process dies.
-  const child = spawn('java', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  // DynamoDB Local drops a metadata file in its working directory: keep it out of the caller's.
+  const child = spawn('java', args, { stdio: ['pipe', 'pipe', 'pipe'], cwd: dataDir ?? os.tmpdir() });
   child.stdin.on('error', () => {});
 
   const exited = new Promise<void>((resolve) => {

@@ -3,6 +3,8 @@ import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynam
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 export function createDocumentClient(endpoint?: string): DynamoDBDocumentClient {
+  // Lambda runs Node 22+; on a Node 20 laptop the SDK's upgrade notice is noise in every command.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const config: DynamoDBClientConfig = { maxAttempts: 5 };
   if (endpoint) {
     // DynamoDB Local accepts any credentials; region only has to be syntactically valid.
