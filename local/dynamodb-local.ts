@@ -220,7 +220,9 @@ function launch(
   ];
   // stdin stays an open pipe: the launcher exits when it closes, i.e. when this process dies.
   // DynamoDB Local drops a metadata file in its working directory: keep it out of the caller's.
-  const child = spawn('java', args, { stdio: ['pipe', 'pipe', 'pipe'], cwd: dataDir ?? os.tmpdir() });
+  // JAVA_HOME, when set, chooses the Java installation (as Java tools do); else `java` from PATH.
+  const java = process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
+  const child = spawn(java, args, { stdio: ['pipe', 'pipe', 'pipe'], cwd: dataDir ?? os.tmpdir() });
   child.stdin.on('error', () => {});
 
   const exited = new Promise<void>((resolve) => {

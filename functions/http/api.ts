@@ -39,6 +39,8 @@ export function createApiHandler(deps: ApiDeps) {
     let route: Route | undefined;
     try {
       request = toApiRequest(event);
+      // CORS preflight (browser pages using the damas JS module): the cors middleware adds the headers.
+      if (request.method === 'OPTIONS') return { statusCode: 204, headers: {}, body: '' };
       route = ROUTES.get(request.route);
       if (!route) throw notFound(`unknown route '${request.route}'`);
       if (!route.methods.includes(request.method)) {

@@ -27,7 +27,7 @@ export function newNode(ctx: OpContext, element: NodeBody, opts: { nullStringId?
   const id = isGenerated(element._id, opts.nullStringId ?? false)
     ? generateId(ctx.now())
     : validateId(element._id);
-  return { author: actorName(ctx.caller), time: ctx.now(), ...writableKeys(ctx, element), _id: id };
+  return { _id: id, author: actorName(ctx.caller), time: ctx.now(), ...writableKeys(ctx, element) } as Node;
 }
 
 /** A password given on a user node (`@name`) is taken out of the node and stored hashed, apart. */
