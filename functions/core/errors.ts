@@ -9,7 +9,7 @@ export const ERROR_TABLE = {
   notFound: { status: 404, exitCode: 44, title: 'not found' },
   methodNotAllowed: { status: 405, exitCode: 60, title: 'method not allowed' },
   conflict: { status: 409, exitCode: 49, title: 'conflict' },
-  payloadTooLarge: { status: 413, exitCode: 40, title: 'payload too large' },
+  payloadTooLarge: { status: 413, exitCode: 60, title: 'payload too large' },
   internal: { status: 500, exitCode: 50, title: 'internal error' },
 } as const;
 
