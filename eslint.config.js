@@ -16,7 +16,17 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: ['@aws-sdk/*', 'node:fs*', 'node:child_process', 'node:net', 'node:http', 'fs', 'child_process'] },
+        {
+          patterns: [
+            '@aws-sdk/*',
+            'node:fs*',
+            'node:child_process',
+            'node:net',
+            'node:http',
+            'fs',
+            'child_process',
+          ],
+        },
       ],
     },
   },
