@@ -26,7 +26,8 @@ import { isConditionFailed, isRetryableTransaction, mapStoreError, sleep } from 
 import type { IndexName } from './schema.js';
 
 const BATCH_GET_SIZE = 100;
-const PARALLEL_WRITES = 16;
+/** Most DynamoDB requests one store has in flight; every request goes through `track`. */
+const MAX_IN_FLIGHT = 16;
 
 /** Read and write capacity consumed by this store instance (for the benchmark and logs). */
 export interface CapacityCounter {
@@ -36,7 +37,7 @@ export interface CapacityCounter {
 
 export class DynamoNodeStore implements NodeStore {
   readonly consumed: CapacityCounter = { read: 0, write: 0 };
-  private readonly limit = pLimit(PARALLEL_WRITES);
+  private readonly limit = pLimit(MAX_IN_FLIGHT);
 
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -56,7 +57,7 @@ export class DynamoNodeStore implements NodeStore {
     const found = new Map<string, Node>();
     const unique = [...new Set(ids)];
     const chunks = chunk(unique, BATCH_GET_SIZE);
-    await Promise.all(chunks.map((keys) => this.limit(() => this.batchGet(keys, found))));
+    await Promise.all(chunks.map((keys) => this.batchGet(keys, found)));
     return ids.map((id) => found.get(id));
   }
 
@@ -79,7 +80,7 @@ export class DynamoNodeStore implements NodeStore {
   }
 
   create(units: readonly Node[][]): Promise<boolean[]> {
-    return Promise.all(units.map((unit) => this.limit(() => this.createUnit(unit))));
+    return Promise.all(units.map((unit) => this.createUnit(unit)));
   }
 
   private async createUnit(unit: Node[]): Promise<boolean> {
@@ -147,21 +148,19 @@ export class DynamoNodeStore implements NodeStore {
 
   delete(ids: readonly string[]): Promise<boolean[]> {
     return Promise.all(
-      ids.map((id) =>
-        this.limit(async () => {
-          const out = await this.write(() =>
-            this.db.send(
-              new DeleteCommand({
-                TableName: this.table,
-                Key: { pk: id },
-                ReturnValues: 'ALL_OLD',
-                ...CAPACITY,
-              }),
-            ),
-          );
-          return out.Attributes !== undefined;
-        }),
-      ),
+      ids.map(async (id) => {
+        const out = await this.write(() =>
+          this.db.send(
+            new DeleteCommand({
+              TableName: this.table,
+              Key: { pk: id },
+              ReturnValues: 'ALL_OLD',
+              ...CAPACITY,
+            }),
+          ),
+        );
+        return out.Attributes !== undefined;
+      }),
     );
   }
 
@@ -278,7 +277,7 @@ export class DynamoNodeStore implements NodeStore {
 
   private async track<T extends Consumed>(kind: 'read' | 'write', run: () => Promise<T>): Promise<T> {
     try {
-      const out = await run();
+      const out = await this.limit(run);
       for (const c of [out.ConsumedCapacity ?? []].flat()) this.consumed[kind] += c.CapacityUnits ?? 0;
       return out;
     } catch (error) {
