@@ -61,6 +61,12 @@ describe('create', () => {
     expect((await call(t, 'GET', 'read/%2Fc%2Fnever')).status).toBe(404);
   });
 
+  it('refuses a node over the DynamoDB item size with 413 and a clear message', async () => {
+    const r = await call(t, 'POST', 'create', { _id: '/c/huge', blob: 'x'.repeat(500_000) });
+    expect(r.status).toBe(413);
+    expect(r.text).toMatch(/^Create error: node is \d+ bytes, over the \d+-byte limit/);
+  });
+
   it('lets admins (open mode) set author and time', async () => {
     const r = await call(t, 'POST', 'create', { _id: '/c/admin', author: 'bob', time: 5 });
     expect(r.json).toMatchObject({ author: 'bob', time: 5 });
@@ -129,6 +135,16 @@ describe('update', () => {
   it('refuses elements without _id or without any other key (400)', async () => {
     expect((await call(t, 'PUT', 'update', { a: 1 })).status).toBe(400);
     expect((await call(t, 'PUT', 'update', { _id: '/u/1' })).status).toBe(400);
+  });
+
+  it('refuses an update that would grow the node over the item size (413), leaving it unchanged', async () => {
+    await call(t, 'POST', 'create', { _id: '/u/big', a: 'x'.repeat(300_000) });
+    const r = await call(t, 'PUT', 'update', { _id: '/u/big', b: 'y'.repeat(200_000) });
+    expect(r.status).toBe(413);
+    expect(r.text).toMatch(/^Update error: .*400 KB/);
+    const node = (await call(t, 'GET', `read/${encodeURIComponent('/u/big')}`)).json as Record<string, string>;
+    expect(node.a).toHaveLength(300_000);
+    expect(node).not.toHaveProperty('b');
   });
 
   it('expands an _id array and returns an array', async () => {
