@@ -1,0 +1,104 @@
+/** The DynamoDB store against real DynamoDB Local: plans read by index, writes are atomic. */
+import { randomBytes } from 'node:crypto';
+import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import type { Node } from '../../functions/core/nodes.js';
+import type { Plan } from '../../functions/core/ports.js';
+import { createDocumentClient } from '../../functions/store/dynamo-client.js';
+import { toItem } from '../../functions/store/items.js';
+import { DynamoNodeStore } from '../../functions/store/node-store.js';
+import { ensureTables, tableNames } from '../../local/tables.js';
+
+const db = createDocumentClient(inject('dynamodbEndpoint'));
+const names = tableNames(`s${randomBytes(4).toString('hex')}`);
+const store = new DynamoNodeStore(db, names.nodesTable);
+const FILLER = 1500;
+
+async function all(plan: Plan): Promise<{ ids: string[]; read: number }> {
+  const before = store.consumed.read;
+  const ids: string[] = [];
+  for await (const page of store.find(plan)) ids.push(...page.map((n) => n._id));
+  return { ids: ids.sort(), read: store.consumed.read - before };
+}
+
+beforeAll(async () => {
+  await ensureTables(db, names);
+  const nodes: Node[] = [
+    { _id: '/p/s1/a', '#parent': 'x' },
+    { _id: '/p/s1/b' },
+    { _id: '/p/s1/deep/c' },
+    { _id: '/p/s1/' },
+    { _id: 'c1', '#parent': '/p/s1/a' },
+    { _id: 'edge', src_id: '/p/s1/b', tgt_id: '/p/s1/a' },
+    ...Array.from({ length: FILLER }, (_, i) => ({ _id: `/fill/${i % 30}/${i}`, pad: 'x'.repeat(300) })),
+  ];
+  for (let i = 0; i < nodes.length; i += 25) {
+    const batch = nodes.slice(i, i + 25).map((n) => ({ PutRequest: { Item: toItem(n) } }));
+    await db.send(new BatchWriteCommand({ RequestItems: { [names.nodesTable]: batch } }));
+  }
+});
+afterAll(() => db.destroy());
+
+describe('query plans', () => {
+  it('answers each plan with the right candidates, reading far less than a scan', async () => {
+    const scan = await all({ kind: 'scan' });
+    expect(scan.ids).toHaveLength(FILLER + 6);
+    const cases: [Plan, string[]][] = [
+      [{ kind: 'prefix', prefix: '/p/s1/' }, ['/p/s1/', '/p/s1/a', '/p/s1/b', '/p/s1/deep/c']],
+      [{ kind: 'dir', dir: '/p/s1/' }, ['/p/s1/', '/p/s1/a', '/p/s1/b']],
+      [{ kind: 'parent', parent: '/p/s1/a' }, ['c1']],
+      [{ kind: 'target', target: '/p/s1/a' }, ['edge']],
+      [{ kind: 'get', ids: ['/p/s1/b', 'missing'] }, ['/p/s1/b']],
+    ];
+    for (const [plan, expected] of cases) {
+      const got = await all(plan);
+      expect(got.ids, plan.kind).toEqual(expected);
+      expect(got.read, plan.kind).toBeLessThan(scan.read / 20);
+    }
+  });
+
+  it('falls back to a filtered scan when the prefix does not name its first folder', async () => {
+    expect((await all({ kind: 'prefix', prefix: '/p' })).ids).toHaveLength(4);
+  });
+});
+
+describe('writes', () => {
+  it('writes a unit all or nothing: an existing first node leaves its companions unwritten', async () => {
+    const [ok] = await store.create([[{ _id: '/w/file' }, { _id: 'w-history-1', '#parent': '/w/file' }]]);
+    expect(ok).toBe(true);
+    const [again] = await store.create([[{ _id: '/w/file' }, { _id: 'w-history-2', '#parent': '/w/file' }]]);
+    expect(again).toBe(false);
+    expect(await store.get('w-history-2')).toBeUndefined();
+  });
+
+  it('keeps index attributes in step when #parent or tgt_id change', async () => {
+    await store.create([[{ _id: 'moved', '#parent': 'old' }]]);
+    await store.update('moved', { '#parent': 'new' }, []);
+    expect((await all({ kind: 'parent', parent: 'old' })).ids).toEqual([]);
+    expect((await all({ kind: 'parent', parent: 'new' })).ids).toEqual(['moved']);
+    await store.update('moved', {}, ['#parent']);
+    expect((await all({ kind: 'parent', parent: 'new' })).ids).toEqual([]);
+  });
+
+  it('locks once per user, refuses others, and reports missing nodes', async () => {
+    await store.create([[{ _id: '/w/lockme' }]]);
+    expect(await store.lock('/w/lockme', 'ann')).toBe('ok');
+    expect(await store.lock('/w/lockme', 'ann')).toBe('ok');
+    expect(await store.lock('/w/lockme', 'bob')).toBe('conflict');
+    expect(await store.unlock('/w/lockme', 'bob')).toBe('conflict');
+    expect(await store.unlock('/w/lockme', 'ann')).toBe('ok');
+    expect(await store.lock('/w/none', 'ann')).toBe('notFound');
+  });
+
+  it('upserts concurrently without losing keys or creating twice', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        store.upsert('/w/up', { [`k${i}`]: i }, [], { _id: '/w/up', [`k${i}`]: i }),
+      ),
+    );
+    expect(results).toHaveLength(12);
+    const node = (await store.get('/w/up'))!;
+    for (let i = 0; i < 12; i++) expect(node[`k${i}`]).toBe(i);
+  });
+});
