@@ -115,7 +115,7 @@ export class TrackerRestApi extends Construct {
     Validations.of(this.api.node.defaultChild as CfnElement).acknowledge({
       id: 'AwsSolutions-APIG2',
       reason:
-        'Every route is a Lambda proxy and the handler validates bodies and parameters (zod), answering the ' +
+        'Every route is a Lambda proxy and the handler validates bodies and parameters (functions/core), answering the ' +
         'damas 4xx texts; an API Gateway request model cannot express the damas bodies.',
     });
     const cloudWatchRole = this.api.node.tryFindChild('CloudWatchRole');
