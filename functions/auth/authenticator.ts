@@ -7,6 +7,7 @@ import { parseDuration } from '../core/duration.js';
 import type { Node } from '../core/nodes.js';
 import { isUserClass, OPEN_CALLER, type Caller } from '../core/permissions.js';
 import type { ApiTokenRecord, AuthStore, NodeStore } from '../core/ports.js';
+import { SignInBody } from '../core/schemas.js';
 import { fakePasswordCheck, hashPassword, validatePasswordInput, verifyPassword } from './passwords.js';
 import {
   hashApiTokenSecret,
@@ -69,21 +70,19 @@ export class Authenticator {
     return { username, class: isUserClass(user.class) ? user.class : 'guest' };
   }
 
-  async signIn(
-    username: unknown,
-    password: unknown,
-    expiresIn: unknown,
-  ): Promise<{ _id: string; user: Node; token: string }> {
-    if (typeof username !== 'string' || username === '') throw badRequest('username is required');
-    const plain = validatePasswordInputOr401(password);
+  /** damas signIn: username and password (form or JSON), optional expiresIn; every refusal is a 401. */
+  async signIn(fields: unknown): Promise<{ _id: string; user: Node; token: string }> {
+    const parsed = SignInBody.safeParse(fields);
+    if (!parsed.success) throw unauthorized('username and password are required');
+    const { username, password, expiresIn } = parsed.data;
     const ttl = sessionLength(expiresIn);
     const [user, credential] = await Promise.all([
       this.nodes.get(`@${username}`),
       this.auth.getCredential(username),
     ]);
     const valid = credential
-      ? await verifyPassword(plain, credential.passwordHash)
-      : await fakePasswordCheck(plain);
+      ? await verifyPassword(password, credential.passwordHash)
+      : await fakePasswordCheck(password);
     if (!valid || !user || user.disable === true) throw unauthorized('invalid username or password');
     const cls = isUserClass(user.class) ? user.class : 'guest';
     const token = await signSession(
@@ -131,14 +130,6 @@ export class Authenticator {
 
 function withoutHash({ secretHash: _hash, ...record }: ApiTokenRecord) {
   return record;
-}
-
-function validatePasswordInputOr401(password: unknown): string {
-  try {
-    return validatePasswordInput(password);
-  } catch {
-    throw unauthorized('invalid username or password');
-  }
 }
 
 function sessionLength(expiresIn: unknown): number {

@@ -5,7 +5,7 @@ import type { OpContext, OpResult } from '../core/ops/context.js';
 import { create, read, remove, update, upsert } from '../core/ops/crud.js';
 import { comment, lock, publish, unlock } from '../core/ops/files.js';
 import { graph, search, searchMongo, searchOne } from '../core/ops/query.js';
-import { isPlainObject } from '../core/nodes.js';
+import { NewTokenBody, parseBodyWith } from '../core/schemas.js';
 import type { Operation } from '../core/permissions.js';
 import { decodePathPiece, parseBody, type ApiRequest } from './request.js';
 
@@ -68,9 +68,7 @@ const ROUTE_LIST: Route[] = [
   route('unlock', ['PUT', 'POST'], 'unlock', (ctx, r) => unlock(ctx, body(r))),
   route('comment', ['POST'], 'comment', (ctx, r) => comment(ctx, body(r))),
   route('signIn', ['POST'], undefined, async (_ctx, r, auth) => {
-    const fields = body(r);
-    if (!isPlainObject(fields)) throw badRequest('expected username and password fields');
-    return ok(await auth.signIn(fields.username, fields.password, fields.expiresIn));
+    return ok(await auth.signIn(body(r)));
   }),
   route('verify', ['GET', 'POST'], 'verify', async (ctx) => {
     if (ctx.caller.username === null) return ok({});
@@ -88,15 +86,10 @@ async function tokens(ctx: OpContext, request: ApiRequest, auth: Authenticator):
   const admin = ctx.caller.class === 'admin';
   if (request.method === 'GET') return ok(await auth.listApiTokens(admin ? undefined : (me ?? '')));
   if (request.method === 'POST') {
-    const fields = body(request);
-    if (!isPlainObject(fields)) throw badRequest('expected {name, username?}');
-    const username = fields.username ?? me;
-    if (typeof username !== 'string' || username === '') throw badRequest('username is required');
+    const { name, username = me } = parseBodyWith(NewTokenBody, body(request), 'token');
+    if (!username) throw badRequest('username is required');
     if (username !== me && !admin) throw forbidden('only admins may create tokens for other users');
     if (!(await ctx.store.get(`@${username}`))) throw notFound(`user @${username} does not exist`);
-    const name = fields.name ?? '';
-    if (typeof name !== 'string' || name.length > 200)
-      throw badRequest('name must be a string of at most 200 characters');
     const { token, record } = await auth.createApiToken(username, name);
     return ok({ ...record, token }, 201);
   }

@@ -48,6 +48,8 @@ describe('signIn and verify', () => {
     const unknown = await signIn('nobody', 'x');
     expect(unknown.status).toBe(401);
     expect(unknown.text).toMatch(/^SignIn error: /);
+    expect((await call(t, 'POST', 'signIn', { username: 'ed' })).status).toBe(401);
+    expect((await call(t, 'POST', 'signIn', { username: ['ed'], password: 'ed-secret' })).status).toBe(401);
   });
 
   it('verify answers the user node; no or bad token is 401', async () => {
@@ -61,6 +63,12 @@ describe('signIn and verify', () => {
 
   it('refuses a bad expiresIn with 400', async () => {
     expect((await signIn('ed', 'ed-secret', { expiresIn: 'forever' })).status).toBe(400);
+  });
+
+  it('refuses malformed token requests with 400', async () => {
+    expect((await call(t, 'POST', 'tokens', { name: 5 }, { token: tokens.uma })).status).toBe(400);
+    expect((await call(t, 'POST', 'tokens', [], { token: tokens.uma })).status).toBe(400);
+    expect((await call(t, 'POST', 'tokens', { username: 'ed' }, { token: tokens.uma })).status).toBe(403);
   });
 });
 

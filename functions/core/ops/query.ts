@@ -1,7 +1,15 @@
 /** search, search_one, search_mongo, graph: reads that a plan answers by key or index where it can. */
 import { badRequest, notFound } from '../errors.js';
-import { compileMongoQuery, decodeMongoQuery, paginate, sortNodes } from '../mongo.js';
-import { isPlainObject, resultStatus, type Node } from '../nodes.js';
+import {
+  compileMongoQuery,
+  decodeMongoQuery,
+  paginate,
+  parsePageParam,
+  parseSortSpec,
+  sortNodes,
+} from '../mongo.js';
+import { parseBodyWith, SearchMongoBody } from '../schemas.js';
+import { resultStatus, type Node } from '../nodes.js';
 import { planDamas, planMongo } from '../plan.js';
 import type { Plan } from '../ports.js';
 import { matchesTerms, parseDamasQuery } from '../search.js';
@@ -39,19 +47,23 @@ export async function searchOne(ctx: OpContext, query: string): Promise<OpResult
 }
 
 export async function searchMongo(ctx: OpContext, body: unknown): Promise<OpResult> {
-  if (!isPlainObject(body)) throw badRequest('body must be an object {query, sort, limit, skip}');
-  const query = decodeMongoQuery(body.query ?? {});
+  const fields = parseBodyWith(SearchMongoBody, body, 'expected {query, sort, limit, skip}');
+  // Check everything before reading anything.
+  const query = decodeMongoQuery(fields.query ?? {});
   const test = compileMongoQuery(query);
-  const sortKeys = isPlainObject(body.sort) ? Object.keys(body.sort) : [];
+  const sort = parseSortSpec(fields.sort);
+  const limit = parsePageParam('limit', fields.limit);
+  const skip = parsePageParam('skip', fields.skip);
   // Keep only what sorting needs, so large result sets stay small in memory.
+  const sortKeys = Object.keys(sort ?? {});
   const found: Node[] = [];
   for await (const node of matching(ctx, planMongo(query), test, 'search_mongo')) {
     found.push(Object.fromEntries([['_id', node._id], ...sortKeys.map((k) => [k, node[k]])]) as Node);
   }
   const ids = paginate(
-    sortNodes(found, body.sort).map((n) => n._id),
-    body.limit ?? 0,
-    body.skip ?? 0,
+    sortNodes(found, sort).map((n) => n._id),
+    limit,
+    skip,
   );
   assertResponseFits(ids, 'search_mongo');
   return { status: 200, body: { count: found.length, ids } };
