@@ -12,7 +12,7 @@ export type Item = {
 };
 
 /** A string usable as an index key (index keys are limited to 1024 bytes). */
-function indexable(value: unknown): string | undefined {
+export function indexable(value: unknown): string | undefined {
   return typeof value === 'string' && value.length > 0 && byteLength(value) <= MAX_ID_BYTES
     ? value
     : undefined;
@@ -36,4 +36,3 @@ export function fromItem(item: Record<string, unknown>): Node {
 
 /** Index attributes that follow a node key when an update sets or removes it. */
 export const INDEXED_KEYS: Record<string, 'parent' | 'target'> = { [PARENT_KEY]: 'parent', tgt_id: 'target' };
-export { indexable };

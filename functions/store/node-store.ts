@@ -21,7 +21,8 @@ import pLimit from 'p-limit';
 import type { Node, NodeBody } from '../core/nodes.js';
 import type { LockResult, NodeStore, Plan } from '../core/ports.js';
 import { prefixRoot } from '../core/plan.js';
-import { fromItem, indexable, INDEXED_KEYS, toItem } from './items.js';
+import { fromItem, toItem } from './items.js';
+import { updateExpression } from './update-expression.js';
 import { isConditionFailed, isRetryableTransaction, mapStoreError, sleep } from './errors.js';
 import type { IndexName } from './schema.js';
 
@@ -290,48 +291,6 @@ export class DynamoNodeStore implements NodeStore {
 type Consumed = { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] };
 
 const CAPACITY = { ReturnConsumedCapacity: 'TOTAL' } as const;
-
-/** `SET doc.#k = :v` / `REMOVE doc.#k` for each key, keeping the index attributes in step. */
-function updateExpression(set: NodeBody, remove: readonly string[]) {
-  const names: Record<string, string> = { '#d': 'doc' };
-  const values: Record<string, unknown> = {};
-  const sets: string[] = [];
-  const removes: string[] = [];
-  let i = 0;
-  const follow = (key: string, value: unknown) => {
-    const attribute = INDEXED_KEYS[key];
-    if (!attribute) return;
-    names[`#${attribute}`] = attribute;
-    const indexValue = indexable(value);
-    if (indexValue === undefined) removes.push(`#${attribute}`);
-    else {
-      values[`:${attribute}`] = indexValue;
-      sets.push(`#${attribute} = :${attribute}`);
-    }
-  };
-  for (const [key, value] of Object.entries(set)) {
-    names[`#k${i}`] = key;
-    values[`:v${i}`] = value;
-    sets.push(`#d.#k${i} = :v${i}`);
-    follow(key, value);
-    i++;
-  }
-  for (const key of remove) {
-    names[`#k${i}`] = key;
-    removes.push(`#d.#k${i}`);
-    follow(key, undefined);
-    i++;
-  }
-  const parts = [
-    sets.length ? `SET ${sets.join(', ')}` : '',
-    removes.length ? `REMOVE ${removes.join(', ')}` : '',
-  ];
-  return {
-    UpdateExpression: parts.filter(Boolean).join(' '),
-    ExpressionAttributeNames: names,
-    ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
-  };
-}
 
 function chunk<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
