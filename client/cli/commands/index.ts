@@ -1,0 +1,14 @@
+/** The handler of every command of the table (a missing one is a type error). */
+import type { Handler } from '../context.js';
+import type { CommandName } from '../table.js';
+import { AUTH_HANDLERS } from './auth.js';
+import { CRUD_HANDLERS } from './crud.js';
+import { FILE_HANDLERS } from './files.js';
+import { status } from './status.js';
+
+export const HANDLERS: Record<CommandName, Handler> = {
+  ...CRUD_HANDLERS,
+  ...FILE_HANDLERS,
+  ...AUTH_HANDLERS,
+  status,
+};
