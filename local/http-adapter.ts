@@ -10,29 +10,33 @@ export type RestHandler = (event: APIGatewayProxyEvent, context: Context) => Pro
 
 /** API Gateway's integration timeout; the local context reports the same remaining time. */
 const GATEWAY_TIMEOUT_MS = 29_000;
+const TEXT = { 'Content-Type': 'text/plain; charset=utf-8' };
 
 export function createHttpServer(api: RestHandler): Server {
   return createServer((req, res) => {
     serve(api, req, res).catch((error: unknown) => {
       console.error('local http adapter:', error);
-      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' });
-      res.end('request error: internal error');
+      if (!res.headersSent) res.writeHead(500, TEXT);
+      res.end('Request error: internal error');
     });
   });
 }
 
 async function serve(api: RestHandler, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://localhost');
+  const target = req.url ?? '';
+  if (!target.startsWith('/') || target.startsWith('//') || !URL.canParse(target, 'http://localhost')) {
+    res.writeHead(400, TEXT).end('Request error: malformed request target');
+    return;
+  }
+  const url = new URL(target, 'http://localhost');
   if (url.pathname !== '/api' && !url.pathname.startsWith('/api/')) {
-    res
-      .writeHead(404, { 'Content-Type': 'text/plain' })
-      .end(`not found: ${url.pathname} (the API is under /api/)`);
+    res.writeHead(404, TEXT).end(`Request error: not found: ${url.pathname} (the API is under /api/)`);
     return;
   }
   const body = await readBody(req);
   if (body === undefined) {
-    res.writeHead(413, { 'Content-Type': 'text/plain', Connection: 'close' });
-    res.end(`request error: request body is over the ${MAX_BODY_BYTES / 1024 / 1024} MB limit`);
+    res.writeHead(413, { ...TEXT, Connection: 'close' });
+    res.end(`Request error: request body is over the ${MAX_BODY_BYTES / 1024 / 1024} MB limit`);
     return;
   }
   const result = await api(toEvent(req, url, body), lambdaContext());

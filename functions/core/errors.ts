@@ -33,6 +33,13 @@ export class TrackerError extends Error {
   }
 }
 
+/** A user query the tracker cannot run; always a client error (HTTP 400). */
+export class BadQueryError extends TrackerError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('badRequest', message, options);
+  }
+}
+
 export const badRequest = (message: string, cause?: unknown) =>
   new TrackerError('badRequest', message, { cause });
 export const unauthorized = (message: string) => new TrackerError('unauthorized', message);

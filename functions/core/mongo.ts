@@ -4,12 +4,37 @@
  * sees the query, and mingo runs with scripts disabled as a second guard.
  */
 import { Query } from 'mingo';
+import { userRegExp } from './regex.js';
 import { BadQueryError, type NodeLike } from './search.js';
 
 export const MAX_QUERY_DEPTH = 20;
 
-/** Operators that run user code (or need a validator we do not configure). */
-const FORBIDDEN_OPERATORS = new Set(['$where', '$function', '$accumulator', '$jsonSchema']);
+/**
+ * The query operators search_mongo accepts. Anything else is refused: `$where`, `$function` and
+ * `$accumulator` run code, and expression operators (`$expr` with `$range`…) can exhaust memory.
+ */
+const ALLOWED_OPERATORS = new Set([
+  '$eq',
+  '$ne',
+  '$gt',
+  '$gte',
+  '$lt',
+  '$lte',
+  '$in',
+  '$nin',
+  '$exists',
+  '$type',
+  '$regex',
+  '$options',
+  '$not',
+  '$and',
+  '$or',
+  '$nor',
+  '$all',
+  '$elemMatch',
+  '$size',
+  '$mod',
+]);
 const MINGO_OPTIONS = { scriptEnabled: false } as const;
 
 export type SortSpec = Record<string, 1 | -1>;
@@ -32,7 +57,11 @@ function decodeValue(value: unknown, depth: number): unknown {
   // fromEntries defines own properties, so a `__proto__` key cannot reach the prototype.
   return Object.fromEntries(
     Object.entries(value).map(([key, child]) => {
-      if (FORBIDDEN_OPERATORS.has(key)) throw new BadQueryError(`operator ${key} is not allowed`);
+      if (key.startsWith('$') && !ALLOWED_OPERATORS.has(key)) {
+        throw new BadQueryError(`operator ${key} is not allowed in search_mongo`);
+      }
+      // A `$regex` string is checked like the other encodings (unsafe patterns refused), then kept.
+      if (key === '$regex' && typeof child === 'string') userRegExp(child, '', `$regex ${child}`);
       return [key, decodeValue(child, depth + 1)];
     }),
   );
@@ -50,12 +79,7 @@ function decodeRegexString(value: string): string | RegExp {
 function makeRegex(pattern: string, flags: string, original: string): RegExp {
   // `g` only adds state between tests; `y` would make results depend on earlier tests.
   if (flags.includes('y')) throw new BadQueryError(`sticky flag y is not supported in ${original}`);
-  try {
-    const regex = new RegExp(pattern, flags);
-    return regex.global ? new RegExp(pattern, flags.replace('g', '')) : regex;
-  } catch (error) {
-    throw new BadQueryError(`invalid regular expression ${original}`, { cause: error });
-  }
+  return userRegExp(pattern, flags.replace('g', ''), original);
 }
 
 /** Compiles a DECODED query (see decodeMongoQuery) into a predicate. Errors are BadQueryErrors. */

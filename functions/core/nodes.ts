@@ -18,6 +18,10 @@ export const MAX_ITEM_BYTES = 400 * 1024;
 /** Room kept for the store's own attributes (index keys) inside an item. */
 export const MAX_NODE_BYTES = MAX_ITEM_BYTES - 4 * 1024;
 const MAX_DEPTH = 30;
+/** DynamoDB attribute names (and map keys) are at most 64 KB. */
+const MAX_KEY_BYTES = 65_535;
+/** Most elements (or ids) one request may carry, so every request finishes well within 29 s. */
+export const MAX_ELEMENTS = 1000;
 /** DynamoDB numbers: magnitudes below 1e126 and, apart from 0, at least 1e-130. */
 const NUMBER_LIMIT = 1e126;
 const MIN_NUMBER = 1e-130;
@@ -63,7 +67,11 @@ export function storedSize(value: unknown, path = '', depth = 0): number {
     for (const [key, v] of Object.entries(value)) {
       if (key.length === 0) throw badRequest(`${path ? path + ': ' : ''}keys must not be empty`);
       if (!key.isWellFormed()) throw badRequest(`key ${JSON.stringify(key)} is not valid Unicode`);
-      sum += 1 + byteLength(key) + storedSize(v, path ? `${path}.${key}` : key, depth + 1);
+      if (key === '__proto__')
+        throw badRequest(`${path ? path + ': ' : ''}'__proto__' is not allowed as a key`);
+      const keyBytes = byteLength(key);
+      if (keyBytes > MAX_KEY_BYTES) throw badRequest(`a key is longer than ${MAX_KEY_BYTES} bytes`);
+      sum += 1 + keyBytes + storedSize(v, path ? `${path}.${key}` : key, depth + 1);
     }
     return sum;
   }
@@ -84,6 +92,8 @@ export function validateBody(value: unknown, what = 'element'): NodeBody {
 export function asList(body: unknown): { items: unknown[]; single: boolean } {
   if (Array.isArray(body)) {
     if (body.length === 0) throw badRequest('empty array');
+    if (body.length > MAX_ELEMENTS)
+      throw badRequest(`at most ${MAX_ELEMENTS} elements per request; split it`);
     return { items: body, single: false };
   }
   return { items: [body], single: true };
@@ -95,6 +105,7 @@ export function expandIds(elements: NodeBody[]): NodeBody[] {
     const id = element._id;
     if (!Array.isArray(id)) return [element];
     if (id.length === 0) throw badRequest('_id array is empty');
+    if (id.length > MAX_ELEMENTS) throw badRequest(`at most ${MAX_ELEMENTS} ids per request; split it`);
     return id.map((one) => ({ ...element, _id: validateId(one) }));
   });
 }

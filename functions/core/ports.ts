@@ -25,8 +25,11 @@ export interface NodeStore {
   upsert(id: string, set: NodeBody, remove: readonly string[], whenNew: Node): Promise<Node>;
   /** Per id whether it existed and was deleted. */
   delete(ids: readonly string[]): Promise<boolean[]>;
-  lock(id: string, username: string): Promise<LockResult>;
-  unlock(id: string, username: string): Promise<LockResult>;
+  /**
+   * Locks or unlocks all ids for `username`, atomically: if any id is locked by someone else,
+   * nothing changes and those ids are 'conflict'; missing ids are 'notFound'.
+   */
+  setLock(ids: readonly string[], username: string, action: 'lock' | 'unlock'): Promise<LockResult[]>;
   /** Pages of candidate nodes for a plan (a superset: callers re-apply their query). */
   find(plan: Plan): AsyncIterable<Node[]>;
 }

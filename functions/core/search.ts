@@ -2,14 +2,10 @@
  * damas search syntax (DESIGN.md §4): `key:value`, `key:/re/flags`, `key<v`, `key<=v`, `key>v`,
  * `key>=v`, space separated and ANDed. Pure: parsing and in-memory matching only.
  */
-import { TrackerError } from './errors.js';
+import { BadQueryError } from './errors.js';
+import { userRegExp } from './regex.js';
 
-/** A user query the tracker cannot run; always a client error (HTTP 400). */
-export class BadQueryError extends TrackerError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('badRequest', message, options);
-  }
-}
+export { BadQueryError };
 
 /** The shape search works on; any stored node fits. */
 export type NodeLike = { _id: string; [key: string]: unknown };
@@ -48,11 +44,7 @@ function parseTerm(piece: string): Term | undefined {
 function equalityTerm(piece: string, key: string, value: string): Term {
   const m = REGEX_VALUE.exec(value);
   if (!m) return { kind: 'eq', key, value };
-  try {
-    return { kind: 'regex', key, regex: new RegExp(m[1] ?? '', m[2]) };
-  } catch (error) {
-    throw new BadQueryError(`invalid regular expression in term "${piece}"`, { cause: error });
-  }
+  return { kind: 'regex', key, regex: userRegExp(m[1] ?? '', m[2] ?? '', `in term "${piece}"`) };
 }
 
 /** True when the node satisfies every term. */

@@ -68,12 +68,12 @@ export function parseBody(request: ApiRequest): unknown {
     }
   }
   if (type === 'application/x-www-form-urlencoded') {
-    const fields: Record<string, string | string[]> = {};
+    const fields = new Map<string, string | string[]>();
     for (const [key, value] of new URLSearchParams(rawBody)) {
-      const prior = fields[key];
-      fields[key] = prior === undefined ? value : [prior, value].flat();
+      const prior = fields.get(key);
+      fields.set(key, prior === undefined ? value : [prior, value].flat());
     }
-    return fields;
+    return Object.fromEntries(fields);
   }
   return {};
 }

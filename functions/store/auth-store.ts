@@ -51,16 +51,16 @@ export class DynamoAuthStore implements AuthStore {
     const tokens: ApiTokenRecord[] = [];
     let start: Record<string, unknown> | undefined;
     do {
-      const out = await this.db
-        .send(
+      const out = await this.send(() =>
+        this.db.send(
           new ScanCommand({
             TableName: this.table,
             FilterExpression: username ? 'begins_with(pk, :t) AND username = :u' : 'begins_with(pk, :t)',
             ExpressionAttributeValues: username ? { ':t': 'token#', ':u': username } : { ':t': 'token#' },
             ExclusiveStartKey: start,
           }),
-        )
-        .catch((e) => Promise.reject(mapStoreError(e)));
+        ),
+      );
       for (const { pk: _pk, ...record } of out.Items ?? []) tokens.push(record as unknown as ApiTokenRecord);
       start = out.LastEvaluatedKey;
     } while (start);
@@ -68,8 +68,10 @@ export class DynamoAuthStore implements AuthStore {
   }
 
   async deleteToken(id: string): Promise<boolean> {
-    const out = await this.db.send(
-      new DeleteCommand({ TableName: this.table, Key: { pk: `token#${id}` }, ReturnValues: 'ALL_OLD' }),
+    const out = await this.send(() =>
+      this.db.send(
+        new DeleteCommand({ TableName: this.table, Key: { pk: `token#${id}` }, ReturnValues: 'ALL_OLD' }),
+      ),
     );
     return out.Attributes !== undefined;
   }
@@ -88,12 +90,14 @@ export class DynamoAuthStore implements AuthStore {
     if (existing) return Buffer.from(existing.value as string, 'base64');
     const value = Buffer.from(this.newSecret()).toString('base64');
     try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: { pk: SECRET_KEY, value },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
+      await this.send(() =>
+        this.db.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: { pk: SECRET_KEY, value },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        ),
       );
       return Buffer.from(value, 'base64');
     } catch (error) {
@@ -103,13 +107,23 @@ export class DynamoAuthStore implements AuthStore {
   }
 
   private async get(pk: string): Promise<Record<string, unknown> | undefined> {
-    const out = await this.db.send(
-      new GetCommand({ TableName: this.table, Key: { pk }, ConsistentRead: true }),
+    const out = await this.send(() =>
+      this.db.send(new GetCommand({ TableName: this.table, Key: { pk }, ConsistentRead: true })),
     );
     return out.Item;
   }
 
   private async put(item: Record<string, unknown>): Promise<void> {
-    await this.db.send(new PutCommand({ TableName: this.table, Item: item }));
+    await this.send(() => this.db.send(new PutCommand({ TableName: this.table, Item: item })));
+  }
+
+  /** Every request maps SDK errors (e.g. a key over DynamoDB's size limit) to domain errors. */
+  private async send<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      if (isConditionFailed(error)) throw error;
+      throw mapStoreError(error);
+    }
   }
 }

@@ -13,7 +13,12 @@ export function createDocumentClient(endpoint?: string): DynamoDBDocumentClient 
     config.credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
   }
   return DynamoDBDocumentClient.from(new DynamoDBClient(config), {
-    marshallOptions: { removeUndefinedValues: true, allowImpreciseNumbers: true },
+    // Nodes are plain JSON objects; one with a `constructor` key must not be mistaken for a class instance.
+    marshallOptions: {
+      removeUndefinedValues: true,
+      allowImpreciseNumbers: true,
+      convertClassInstanceToMap: true,
+    },
     // JSON numbers are doubles: read them back as doubles, never as BigInt.
     unmarshallOptions: { wrapNumbers: (value: string) => Number(value) },
   });

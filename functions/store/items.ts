@@ -35,4 +35,7 @@ export function fromItem(item: Record<string, unknown>): Node {
 }
 
 /** Index attributes that follow a node key when an update sets or removes it. */
-export const INDEXED_KEYS: Record<string, 'parent' | 'target'> = { [PARENT_KEY]: 'parent', tgt_id: 'target' };
+export const INDEXED_KEYS = new Map<string, 'parent' | 'target'>([
+  [PARENT_KEY, 'parent'],
+  ['tgt_id', 'target'],
+]);

@@ -165,43 +165,43 @@ export class DynamoNodeStore implements NodeStore {
     );
   }
 
-  lock(id: string, username: string): Promise<LockResult> {
-    return this.conditionalLockWrite(id, username, 'SET #d.#lock = :user', {
-      condition: 'attribute_exists(pk) AND (attribute_not_exists(#d.#lock) OR #d.#lock = :user)',
-    });
-  }
-
-  unlock(id: string, username: string): Promise<LockResult> {
-    return this.conditionalLockWrite(id, username, 'REMOVE #d.#lock', {
-      condition: 'attribute_exists(pk) AND #d.#lock = :user',
-    });
-  }
-
-  private async conditionalLockWrite(
-    id: string,
-    username: string,
-    expression: string,
-    { condition }: { condition: string },
-  ): Promise<LockResult> {
-    try {
-      await this.write(() =>
-        this.db.send(
-          new UpdateCommand({
-            TableName: this.table,
-            Key: { pk: id },
-            UpdateExpression: expression,
-            ConditionExpression: condition,
-            ExpressionAttributeNames: { '#d': 'doc', '#lock': 'lock' },
-            ExpressionAttributeValues: { ':user': username },
-            ...CAPACITY,
-          }),
-        ),
-      );
-      return 'ok';
-    } catch (error) {
-      if (!isConditionFailed(error)) throw error;
-      return (await this.get(id)) ? 'conflict' : 'notFound';
+  /**
+   * Locks or unlocks all ids for `username` in one transaction, so either every node changes or
+   * none does: an id locked by someone else makes the whole call a no-op reported as 'conflict';
+   * missing ids are reported 'notFound' and the others are written.
+   */
+  async setLock(ids: readonly string[], username: string, action: LockAction): Promise<LockResult[]> {
+    const results = new Map<string, LockResult>();
+    let pending = [...new Set(ids)];
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > 8) throw new Error(`${action} kept failing on concurrent changes`);
+      try {
+        const updates = pending.map((id) => lockUpdate(this.table, id, username, action));
+        if (updates.length === 1)
+          await this.write(() => this.db.send(new UpdateCommand({ ...updates[0]!, ...CAPACITY })));
+        else {
+          const items = updates.map((Update) => ({ Update }));
+          await this.write(() =>
+            this.db.send(new TransactWriteCommand({ TransactItems: items, ...CAPACITY })),
+          );
+        }
+        for (const id of pending) results.set(id, 'ok');
+        pending = [];
+      } catch (error) {
+        if (isRetryableTransaction(error)) {
+          await sleep(backoff(attempt + 1));
+          continue;
+        }
+        if (!isConditionFailed(error)) throw error;
+        // Find out which ids cannot be changed now: held by someone else, or missing.
+        const nodes = await this.getMany(pending);
+        const held = pending.filter((_, i) => nodes[i] && !lockAllows(nodes[i]!.lock, username));
+        if (held.length > 0) return ids.map((id) => (held.includes(id) ? 'conflict' : 'ok'));
+        for (const id of pending.filter((_, i) => !nodes[i])) results.set(id, 'notFound');
+        pending = pending.filter((id) => !results.has(id));
+      }
     }
+    return ids.map((id) => results.get(id)!);
   }
 
   async *find(plan: Plan): AsyncIterable<Node[]> {
@@ -291,6 +291,23 @@ export class DynamoNodeStore implements NodeStore {
 type Consumed = { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] };
 
 const CAPACITY = { ReturnConsumedCapacity: 'TOTAL' } as const;
+
+export type LockAction = 'lock' | 'unlock';
+
+/** Whether `username` may lock or unlock a node whose lock is held by `holder` (unlocking a free node is a no-op). */
+const lockAllows = (holder: unknown, username: string) => holder === undefined || holder === username;
+
+/** The conditional update that locks (sets `lock`) or unlocks (removes it) one node. */
+function lockUpdate(table: string, id: string, username: string, action: LockAction) {
+  return {
+    TableName: table,
+    Key: { pk: id },
+    UpdateExpression: action === 'lock' ? 'SET #d.#lock = :user' : 'REMOVE #d.#lock',
+    ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#d.#lock) OR #d.#lock = :user)',
+    ExpressionAttributeNames: { '#d': 'doc', '#lock': 'lock' },
+    ExpressionAttributeValues: { ':user': username },
+  };
+}
 
 function chunk<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];

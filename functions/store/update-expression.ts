@@ -10,7 +10,7 @@ export function updateExpression(set: NodeBody, remove: readonly string[]) {
   const removes: string[] = [];
   let i = 0;
   const follow = (key: string, value: unknown) => {
-    const attribute = INDEXED_KEYS[key];
+    const attribute = INDEXED_KEYS.get(key);
     if (!attribute) return;
     names[`#${attribute}`] = attribute;
     const indexValue = indexable(value);

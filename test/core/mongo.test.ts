@@ -61,8 +61,16 @@ describe('decodeMongoQuery', () => {
     expect(() => decodeMongoQuery({ $where: 'this.a == 1' })).toThrow(/\$where/);
     expect(() => decodeMongoQuery({ $or: [{ $where: 'true' }] })).toThrow(BadQueryError);
     const fn = { $function: { body: 'function () { return true }', args: [], lang: 'js' } };
-    expect(() => decodeMongoQuery({ $expr: fn })).toThrow(/\$function/);
-    expect(() => decodeMongoQuery({ $expr: { $accumulator: {} } })).toThrow(BadQueryError);
+    expect(() => decodeMongoQuery({ a: fn })).toThrow(/\$function/);
+    expect(() => decodeMongoQuery({ $expr: fn })).toThrow(/\$expr is not allowed/);
+    expect(() => decodeMongoQuery({ a: { $accumulator: {} } })).toThrow(BadQueryError);
+  });
+
+  it('refuses expression operators and unsafe regexes', () => {
+    expect(() => decodeMongoQuery({ $expr: { $range: [0, 1e9] } })).toThrow(/\$expr is not allowed/);
+    expect(() => decodeMongoQuery({ s: 'REGEX_(a+)+$' })).toThrow(/exponential/);
+    expect(() => decodeMongoQuery({ s: { $regex: '(x*)*y' } })).toThrow(/exponential/);
+    expect(decodeMongoQuery({ s: { $regex: '^/proj/' } })).toEqual({ s: { $regex: '^/proj/' } });
   });
 
   it('limits nesting depth', () => {
@@ -93,7 +101,6 @@ describe('compileMongoQuery', () => {
     ]);
     expect(run({ $and: [{ time: { $lt: 3 } }, { sync_priority: { $lt: 0 } }] }, files)).toEqual(['/p/b.exr']);
     expect(run({ origin: { $in: ['REGEX_^tok', 'Paris'] } }, files)).toEqual(['/p/b.exr', '/q/c.abc']);
-    expect(run({ $expr: { $gt: ['$time', '$sync_priority'] } }, files)).toEqual(['/p/a.exr', '/p/b.exr']);
     expect(run({}, files)).toHaveLength(3);
   });
 

@@ -158,3 +158,10 @@ describe('properties', () => {
     );
   });
 });
+
+describe('unsafe regular expressions', () => {
+  it('refuses nested quantifiers that could backtrack for minutes', () => {
+    expect(() => parseDamasQuery('s:/(a+)+$/')).toThrow(/exponential/);
+    expect(parseDamasQuery('s:/^a+b$/')).toHaveLength(1);
+  });
+});

@@ -82,13 +82,25 @@ describe('writes', () => {
   });
 
   it('locks once per user, refuses others, and reports missing nodes', async () => {
-    await store.create([[{ _id: '/w/lockme' }]]);
-    expect(await store.lock('/w/lockme', 'ann')).toBe('ok');
-    expect(await store.lock('/w/lockme', 'ann')).toBe('ok');
-    expect(await store.lock('/w/lockme', 'bob')).toBe('conflict');
-    expect(await store.unlock('/w/lockme', 'bob')).toBe('conflict');
-    expect(await store.unlock('/w/lockme', 'ann')).toBe('ok');
-    expect(await store.lock('/w/none', 'ann')).toBe('notFound');
+    await store.create([[{ _id: '/w/lockme' }], [{ _id: '/w/free' }]]);
+    expect(await store.setLock(['/w/lockme'], 'ann', 'lock')).toEqual(['ok']);
+    expect(await store.setLock(['/w/lockme'], 'ann', 'lock')).toEqual(['ok']);
+    expect(await store.setLock(['/w/lockme'], 'bob', 'lock')).toEqual(['conflict']);
+    expect(await store.setLock(['/w/lockme'], 'bob', 'unlock')).toEqual(['conflict']);
+    expect(await store.setLock(['/w/none'], 'ann', 'lock')).toEqual(['notFound']);
+  });
+
+  it('changes nothing when one of several ids is held by someone else', async () => {
+    expect(await store.setLock(['/w/free', '/w/lockme'], 'bob', 'lock')).toEqual(['ok', 'conflict']);
+    expect((await store.get('/w/free'))!.lock).toBeUndefined();
+    expect(await store.setLock(['/w/free', '/w/none', '/w/lockme'], 'ann', 'lock')).toEqual([
+      'ok',
+      'notFound',
+      'ok',
+    ]);
+    expect((await store.get('/w/free'))!.lock).toBe('ann');
+    expect(await store.setLock(['/w/free', '/w/lockme'], 'ann', 'unlock')).toEqual(['ok', 'ok']);
+    expect((await store.get('/w/lockme'))!.lock).toBeUndefined();
   });
 
   it('upserts concurrently without losing keys or creating twice', async () => {

@@ -1,5 +1,5 @@
 /** create, read, update, upsert, delete: the damas CRUD operations. */
-import { badRequest, conflict, notFound } from '../errors.js';
+import { badRequest, conflict, notFound, TrackerError } from '../errors.js';
 import { asList, isPlainObject, resultStatus, validateId, type Node, type NodeBody } from '../nodes.js';
 import { assertCanWrite, needsExisting, type OpContext, type OpResult } from './context.js';
 import { newNode, parseElements, savePassword, takePassword, writableKeys } from './elements.js';
@@ -53,12 +53,8 @@ function changes(ctx: OpContext, element: NodeBody, operation: string) {
   const names = Object.keys(keys);
   if (names.length === 0) throw badRequest(`${operation} needs at least one key besides _id`);
   if (names.length > MAX_KEYS_PER_UPDATE) throw badRequest(`at most ${MAX_KEYS_PER_UPDATE} keys per element`);
-  const set: NodeBody = {};
-  const remove: string[] = [];
-  for (const name of names) {
-    if (keys[name] === null) remove.push(name);
-    else set[name] = keys[name]!;
-  }
+  const remove = names.filter((name) => keys[name] === null);
+  const set = Object.fromEntries(Object.entries(keys).filter(([, value]) => value !== null)) as NodeBody;
   return { set, remove };
 }
 
@@ -73,16 +69,17 @@ export async function update(ctx: OpContext, body: unknown): Promise<OpResult> {
   const plans = elements.map((e) => changes(ctx, e, 'update'));
   const existing = await existingFor(ctx, ids);
   ids.forEach((id, i) => assertCanWrite(ctx, 'update', id, writableKeys(ctx, elements[i]!), existing[i]));
-  const results = await Promise.all(
-    ids.map(async (id, i) => {
-      const node = await ctx.store.update(id, plans[i]!.set, plans[i]!.remove);
-      if (node) await savePassword(ctx, secrets[i]);
-      return node ?? null;
-    }),
-  );
+  const outcomes = await eachElement(ids, async (id, i) => {
+    const node = await ctx.store.update(id, plans[i]!.set, plans[i]!.remove);
+    if (node) await savePassword(ctx, secrets[i]);
+    return node ?? null;
+  });
+  const results = outcomes.results;
   const status = resultStatus(results, 200, 404);
-  if (status === 404)
+  if (status === 404) {
+    if (outcomes.refused) throw outcomes.refused;
     throw notFound(results.length === 1 ? `${ids[0]} does not exist` : 'none of the nodes exist');
+  }
   return { status, body: results.length === 1 ? results[0] : results };
 }
 
@@ -94,15 +91,34 @@ export async function upsert(ctx: OpContext, body: unknown): Promise<OpResult> {
   const existing = await existingFor(ctx, ids);
   ids.forEach((id, i) => assertCanWrite(ctx, 'upsert', id, writableKeys(ctx, elements[i]!), existing[i]));
   const plans = elements.map((e) => changes(ctx, e, 'upsert'));
+  const { results, refused } = await eachElement(fresh, async (node, i) => {
+    const saved = await ctx.store.upsert(node._id, plans[i]!.set, plans[i]!.remove, withoutNulls(node));
+    await savePassword(ctx, secrets[i]);
+    return saved;
+  });
+  if (refused && results.every((r) => r === null)) throw refused;
+  return { status: resultStatus(results, 200, 200), body: results.length === 1 ? results[0] : results };
+}
+
+/**
+ * Runs one write per element. When several elements are written, one the database refuses
+ * (e.g. it would grow past the item size) becomes a null result — the others stand, answered with
+ * 207 — instead of failing a request that has already written the rest. A single element throws.
+ */
+async function eachElement<T, R>(items: readonly T[], write: (item: T, i: number) => Promise<R | null>) {
+  let refused: TrackerError | undefined;
   const results = await Promise.all(
-    fresh.map(async (node, i) => {
-      const { set, remove } = plans[i]!;
-      const saved = await ctx.store.upsert(node._id, set, remove, withoutNulls(node));
-      await savePassword(ctx, secrets[i]);
-      return saved;
+    items.map(async (item, i) => {
+      try {
+        return await write(item, i);
+      } catch (error) {
+        if (items.length === 1 || !(error instanceof TrackerError) || !error.exposed) throw error;
+        refused ??= error;
+        return null;
+      }
     }),
   );
-  return { status: 200, body: results.length === 1 ? results[0] : results };
+  return { results, refused };
 }
 
 /** A node about to be created keeps no `null` keys (null means "remove" in upsert). */

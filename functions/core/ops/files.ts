@@ -46,8 +46,12 @@ export async function publish(ctx: OpContext, body: unknown): Promise<OpResult> 
   return { status, body: [...created.map((u) => u[0]!), ...created.map((u) => u[1]!)] };
 }
 
+/** A lock request is one DynamoDB transaction (all or nothing), which holds at most 100 items. */
+export const MAX_LOCK_IDS = 100;
+
 async function lockOrUnlock(ctx: OpContext, body: unknown, operation: 'lock' | 'unlock'): Promise<OpResult> {
   const { ids } = parseIds(body);
+  if (new Set(ids).size > MAX_LOCK_IDS) throw badRequest(`at most ${MAX_LOCK_IDS} ids per ${operation}`);
   if (ids.some((id) => needsExisting(ctx, id))) {
     const existing = await ctx.store.getMany(ids);
     ids.forEach((id, i) => existing[i] && assertCanWrite(ctx, operation, id, {}, existing[i]));
@@ -55,7 +59,7 @@ async function lockOrUnlock(ctx: OpContext, body: unknown, operation: 'lock' | '
     ids.forEach((id) => assertCanWrite(ctx, operation, id, {}, undefined));
   }
   const user = actorName(ctx.caller);
-  const outcomes = await Promise.all(ids.map((id) => ctx.store[operation](id, user)));
+  const outcomes = await ctx.store.setLock(ids, user, operation);
   const held = ids.filter((_, i) => outcomes[i] === 'conflict');
   if (held.length > 0) {
     const verb = operation === 'lock' ? 'locked by another user' : 'not locked by you';
