@@ -142,7 +142,10 @@ describe('update', () => {
     const r = await call(t, 'PUT', 'update', { _id: '/u/big', b: 'y'.repeat(200_000) });
     expect(r.status).toBe(413);
     expect(r.text).toMatch(/^Update error: .*400 KB/);
-    const node = (await call(t, 'GET', `read/${encodeURIComponent('/u/big')}`)).json as Record<string, string>;
+    const node = (await call(t, 'GET', `read/${encodeURIComponent('/u/big')}`)).json as Record<
+      string,
+      string
+    >;
     expect(node.a).toHaveLength(300_000);
     expect(node).not.toHaveProperty('b');
   });
