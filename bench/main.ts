@@ -1,0 +1,123 @@
+/**
+ * `npm run bench [-- --quick] [-- --json FILE]`: starts ONE fresh local tracker (DynamoDB Local in
+ * memory + the HTTP API), measures the figure groups in bench/figures/ against raw DynamoDB
+ * baselines in the same run, and prints a table (figure / value / baseline / ratio).
+ *
+ * Order: seed N_small nodes → read/search latency, capacity at N_small → write throughput (adds
+ * items) → seed up to N_large → capacity at N_large. Progress goes to stderr, results to stdout.
+ */
+import { parseArgs } from 'node:util';
+import { createDocumentClient } from '../functions/store/dynamo-client.js';
+import { startLocalTracker, type LocalTracker } from '../local/runtime.js';
+import { tableNames } from '../local/tables.js';
+import type { Bench } from './context.js';
+import { capacityFigures, measureCapacity } from './figures/capacity.js';
+import { latencyFigures } from './figures/latency.js';
+import { throughputFigures, throughputItems } from './figures/throughput.js';
+import { closeHttp } from './http.js';
+import { describeMachine, formatMachine, loadAverage } from './machine.js';
+import { now } from './measure.js';
+import { formatLegend, formatTable, writeJson, type Figure } from './report.js';
+import { Seeder } from './seed.js';
+
+const USAGE = `usage: npm run bench -- [--quick] [--json FILE]
+
+Benchmarks the tracker on a fresh in-memory DynamoDB Local, with ratios against raw DynamoDB
+requests made in the same run:
+  1. publish / create throughput via HTTP vs raw BatchWriteItem / PutItem
+  2. read and search latency p50/p99 via HTTP vs raw GetItem / BatchGetItem / Query
+  3. read capacity of one folder listing and one prefix search at 10k vs 100k nodes (flat),
+     and of a full-scan search for contrast
+
+  --quick      smaller run (2k / 20k nodes, fewer samples), under a minute
+  --json FILE  also write {machine, date, quick, figures: [{name, value, unit, baseline?, ratio?}]}
+  --help       this text`;
+
+/** Nodes stored for the capacity figures: [small, large]. */
+const NODES = { quick: [2_000, 20_000], full: [10_000, 100_000] } as const;
+
+const log = (message: string) => process.stderr.write(`${message}\n`);
+
+async function run(quick: boolean, jsonFile: string | undefined): Promise<void> {
+  const started = now();
+  const date = new Date().toISOString();
+  const machine = await describeMachine();
+  const [small, large] = NODES[quick ? 'quick' : 'full'];
+  if (small + throughputItems(quick) > large)
+    throw new Error('the throughput figures would write past N_large');
+
+  log('starting DynamoDB Local and the tracker…');
+  let local: LocalTracker | undefined;
+  const stop = () => {
+    log('interrupted: stopping the tracker');
+    void local?.close().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', stop).once('SIGTERM', stop);
+  try {
+    local = await startLocalTracker({ port: 0 });
+    const bench: Bench = {
+      local,
+      store: local.tracker.store,
+      raw: createDocumentClient(local.dynamodbEndpoint),
+      table: tableNames().nodesTable,
+      quick,
+      log,
+    };
+    try {
+      const seeder = new Seeder(bench);
+      await seeder.seedTo(small);
+      const latency = await latencyFigures(bench, seeder);
+      const capacitySmall = await measureCapacity(bench, small);
+      const throughput = await throughputFigures(bench);
+      await seeder.seedTo(large);
+      const capacityLarge = await measureCapacity(bench, large);
+      const figures: Figure[] = [...throughput, ...latency, ...capacityFigures(capacitySmall, capacityLarge)];
+
+      const seconds = (now() - started) / 1000;
+      machine.load.end = loadAverage();
+      console.log(`SyncPlanet tracker benchmark${quick ? ' (--quick)' : ''}, ${date}`);
+      console.log(formatMachine(machine));
+      console.log(`run time: ${seconds.toFixed(0)} s\n`);
+      console.log(formatTable(figures));
+      console.log(`\n${formatLegend(figures)}`);
+      if (jsonFile) {
+        await writeJson(jsonFile, { machine, date, quick, figures });
+        log(`wrote ${jsonFile}`);
+      }
+    } finally {
+      closeHttp();
+      bench.raw.destroy();
+    }
+  } finally {
+    await local?.close();
+  }
+}
+
+function main(): void {
+  let options: { quick?: boolean; json?: string; help?: boolean };
+  try {
+    options = parseArgs({
+      options: {
+        quick: { type: 'boolean' },
+        json: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }).values;
+  } catch (error) {
+    log(`${(error as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  if (options.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  run(options.quick ?? false, options.json).then(
+    () => process.exit(0),
+    (error: unknown) => {
+      log(`benchmark failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      process.exit(1);
+    },
+  );
+}
+
+main();
