@@ -19,6 +19,11 @@ export function isConditionFailed(error: unknown): boolean {
   );
 }
 
+/** Positions (in TransactItems order) of the actions a cancelled transaction reports with `code`. */
+export function cancelledPositions(error: unknown, code: string): number[] {
+  return reasons(error).flatMap((reason, position) => (reason.Code === code ? [position] : []));
+}
+
 export function isRetryableTransaction(error: unknown): boolean {
   return (
     named(error, 'TransactionConflictException') ||

@@ -21,9 +21,27 @@ import pLimit from 'p-limit';
 import type { Node, NodeBody } from '../core/nodes.js';
 import type { LockResult, NodeStore, Plan } from '../core/ports.js';
 import { prefixRoot } from '../core/plan.js';
-import { fromItem, toItem } from './items.js';
+import { fromItem } from './items.js';
+import {
+  backoff,
+  CAPACITY,
+  chunk,
+  conditionalPut,
+  groupUnits,
+  lockAllows,
+  lockUpdate,
+  prefixUpperBound,
+  type LockAction,
+  type PendingUnit,
+} from './requests.js';
 import { updateExpression } from './update-expression.js';
-import { isConditionFailed, isRetryableTransaction, mapStoreError, sleep } from './errors.js';
+import {
+  cancelledPositions,
+  isConditionFailed,
+  isRetryableTransaction,
+  mapStoreError,
+  sleep,
+} from './errors.js';
 import type { IndexName } from './schema.js';
 
 const BATCH_GET_SIZE = 100;
@@ -80,37 +98,55 @@ export class DynamoNodeStore implements NodeStore {
     }
   }
 
-  create(units: readonly Node[][]): Promise<boolean[]> {
-    return Promise.all(units.map((unit) => this.createUnit(unit)));
+  /**
+   * Single-node units are conditional PutItems in parallel; multi-node units (publish: file +
+   * history child) go several to a transaction (≤ 100 actions), each unit all-or-nothing. When a
+   * transaction is cancelled, the units whose first node already exists drop out and the rest retry.
+   */
+  async create(units: readonly Node[][]): Promise<boolean[]> {
+    const written = units.map(() => false);
+    const singles = units.flatMap((unit, index) => (unit.length === 1 ? [index] : []));
+    const groups = groupUnits(
+      units.flatMap((unit, index) => (unit.length > 1 ? [{ index, nodes: unit }] : [])),
+    );
+    await Promise.all([
+      ...singles.map(async (index) => (written[index] = await this.putNew(units[index]![0]!))),
+      ...groups.map((group) => this.transactUnits(group, written)),
+    ]);
+    return written;
   }
 
-  private async createUnit(unit: Node[]): Promise<boolean> {
-    const puts = unit.map((node) => ({
-      TableName: this.table,
-      Item: toItem(node),
-      ConditionExpression: 'attribute_not_exists(pk)',
-    }));
-    if (puts.length === 1) {
-      try {
-        await this.write(() => this.db.send(new PutCommand({ ...puts[0]!, ...CAPACITY })));
-        return true;
-      } catch (error) {
-        if (isConditionFailed(error)) return false;
-        throw error;
-      }
+  private async putNew(node: Node): Promise<boolean> {
+    try {
+      await this.write(() =>
+        this.db.send(new PutCommand({ ...conditionalPut(this.table, node), ...CAPACITY })),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailed(error)) return false;
+      throw error;
     }
-    for (let attempt = 0; ; attempt++) {
+  }
+
+  private async transactUnits(group: PendingUnit[], written: boolean[]): Promise<void> {
+    let pending = group;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      const items = pending.flatMap((unit) =>
+        unit.nodes.map((node) => ({ Put: conditionalPut(this.table, node) })),
+      );
       try {
-        await this.write(() =>
-          this.db.send(
-            new TransactWriteCommand({ TransactItems: puts.map((Put) => ({ Put })), ...CAPACITY }),
-          ),
-        );
-        return true;
+        await this.write(() => this.db.send(new TransactWriteCommand({ TransactItems: items, ...CAPACITY })));
+        for (const unit of pending) written[unit.index] = true;
+        return;
       } catch (error) {
-        if (isConditionFailed(error)) return false;
-        if (!isRetryableTransaction(error) || attempt >= 5) throw error;
-        await sleep(backoff(attempt + 1));
+        if (attempt >= 8 || !(isConditionFailed(error) || isRetryableTransaction(error))) throw error;
+        const failed = new Set(cancelledPositions(error, 'ConditionalCheckFailed'));
+        let position = 0;
+        pending = pending.filter((unit) => {
+          const positions = unit.nodes.map(() => position++);
+          return !positions.some((p) => failed.has(p));
+        });
+        if (failed.size === 0) await sleep(backoff(attempt + 1));
       }
     }
   }
@@ -210,10 +246,12 @@ export class DynamoNodeStore implements NodeStore {
         yield (await this.getMany(plan.ids)).filter((n): n is Node => n !== undefined);
         return;
       case 'dir': {
-        // A "direct children" pattern may also match the folder node itself.
-        const folder = await this.get(plan.dir);
-        if (folder) yield [folder];
+        // A "direct children" pattern may also match the folder node itself: read it alongside.
+        const folder = this.get(plan.dir);
+        folder.catch(() => {}); // awaited below; never an unhandled rejection meanwhile
         yield* this.query('byDir', 'dir', plan.dir);
+        const node = await folder;
+        if (node) yield [node];
         return;
       }
       case 'parent':
@@ -243,12 +281,22 @@ export class DynamoNodeStore implements NodeStore {
     key: string,
     prefix?: string,
   ): AsyncIterable<Node[]> {
+    const upper = prefix === undefined ? undefined : prefixUpperBound(prefix);
+    const range = upper
+      ? ' AND pk BETWEEN :prefix AND :upper'
+      : prefix
+        ? ' AND begins_with(pk, :prefix)'
+        : '';
     const input: QueryCommandInput = {
       TableName: this.table,
       IndexName: index,
-      KeyConditionExpression: prefix ? '#k = :k AND begins_with(pk, :prefix)' : '#k = :k',
+      KeyConditionExpression: `#k = :k${range}`,
       ExpressionAttributeNames: { '#k': keyName },
-      ExpressionAttributeValues: prefix ? { ':k': key, ':prefix': prefix } : { ':k': key },
+      ExpressionAttributeValues: {
+        ':k': key,
+        ...(prefix ? { ':prefix': prefix } : {}),
+        ...(upper ? { ':upper': upper } : {}),
+      },
       ...CAPACITY,
     };
     do {
@@ -289,30 +337,3 @@ export class DynamoNodeStore implements NodeStore {
 }
 
 type Consumed = { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] };
-
-const CAPACITY = { ReturnConsumedCapacity: 'TOTAL' } as const;
-
-export type LockAction = 'lock' | 'unlock';
-
-/** Whether `username` may lock or unlock a node whose lock is held by `holder` (unlocking a free node is a no-op). */
-const lockAllows = (holder: unknown, username: string) => holder === undefined || holder === username;
-
-/** The conditional update that locks (sets `lock`) or unlocks (removes it) one node. */
-function lockUpdate(table: string, id: string, username: string, action: LockAction) {
-  return {
-    TableName: table,
-    Key: { pk: id },
-    UpdateExpression: action === 'lock' ? 'SET #d.#lock = :user' : 'REMOVE #d.#lock',
-    ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#d.#lock) OR #d.#lock = :user)',
-    ExpressionAttributeNames: { '#d': 'doc', '#lock': 'lock' },
-    ExpressionAttributeValues: { ':user': username },
-  };
-}
-
-function chunk<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
-const backoff = (attempt: number) => Math.min(1000, 25 * 2 ** attempt) * (0.5 + Math.random() / 2);

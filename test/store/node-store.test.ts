@@ -8,6 +8,7 @@ import type { Plan } from '../../functions/core/ports.js';
 import { createDocumentClient } from '../../functions/store/dynamo-client.js';
 import { toItem } from '../../functions/store/items.js';
 import { DynamoNodeStore } from '../../functions/store/node-store.js';
+import { prefixUpperBound } from '../../functions/store/requests.js';
 import { ensureTables, tableNames } from '../../local/tables.js';
 
 const db = createDocumentClient(inject('dynamodbEndpoint'));
@@ -58,6 +59,12 @@ describe('query plans', () => {
     }
   });
 
+  it('turns a prefix into a BETWEEN range with the right upper bound', () => {
+    expect(prefixUpperBound('/p/s1/')).toBe('/p/s10');
+    expect(prefixUpperBound('/p/\uffff')).toBeUndefined();
+    expect(prefixUpperBound('')).toBeUndefined();
+  });
+
   it('falls back to a filtered scan when the prefix does not name its first folder', async () => {
     expect((await all({ kind: 'prefix', prefix: '/p' })).ids).toHaveLength(4);
   });
@@ -70,6 +77,24 @@ describe('writes', () => {
     const [again] = await store.create([[{ _id: '/w/file' }, { _id: 'w-history-2', '#parent': '/w/file' }]]);
     expect(again).toBe(false);
     expect(await store.get('w-history-2')).toBeUndefined();
+  });
+
+  it('writes many units in shared transactions, dropping only those whose file exists', async () => {
+    const units = Array.from({ length: 120 }, (_, i): Node[] => [
+      { _id: `/batch/${i}` },
+      { _id: `batch-history-${i}`, '#parent': `/batch/${i}` },
+    ]);
+    await store.create([units[7]!, units[80]!]);
+    const again = units.map((unit, i) =>
+      i === 7 || i === 80 ? [unit[0]!, { ...unit[1]!, _id: `dup-${i}` }] : unit,
+    );
+    const written = await store.create(again);
+    expect(written.filter((w) => !w)).toHaveLength(2);
+    expect(written[7]).toBe(false);
+    expect(written[80]).toBe(false);
+    expect(await store.get('dup-7')).toBeUndefined();
+    expect((await all({ kind: 'prefix', prefix: '/batch/' })).ids).toHaveLength(120);
+    expect((await all({ kind: 'parent', parent: '/batch/119' })).ids).toEqual(['batch-history-119']);
   });
 
   it('keeps index attributes in step when #parent or tgt_id change', async () => {
