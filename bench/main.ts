@@ -12,6 +12,7 @@ import { startLocalTracker, type LocalTracker } from '../local/runtime.js';
 import { tableNames } from '../local/tables.js';
 import type { Bench } from './context.js';
 import { capacityFigures, measureCapacity } from './figures/capacity.js';
+import { cliAddFigures } from './figures/cli-add.js';
 import { latencyFigures } from './figures/latency.js';
 import { throughputFigures, throughputItems } from './figures/throughput.js';
 import { closeHttp } from './http.js';
@@ -28,6 +29,7 @@ requests made in the same run:
   2. read and search latency p50/p99 via HTTP vs raw GetItem / BatchGetItem / Query
   3. read capacity of one folder listing and one prefix search at 10k vs 100k nodes (flat),
      and of a full-scan search for contrast
+  4. damas add -r of a 10k-file tree: requests per file, and the idempotent re-run
 
   --quick      smaller run (2k / 20k nodes, fewer samples), under a minute
   --json FILE  also write {machine, date, quick, figures: [{name, value, unit, baseline?, ratio?}]}
@@ -71,7 +73,13 @@ async function run(quick: boolean, jsonFile: string | undefined): Promise<void> 
       const throughput = await throughputFigures(bench);
       await seeder.seedTo(large);
       const capacityLarge = await measureCapacity(bench, large);
-      const figures: Figure[] = [...throughput, ...latency, ...capacityFigures(capacitySmall, capacityLarge)];
+      const cliAdd = await cliAddFigures(bench);
+      const figures: Figure[] = [
+        ...throughput,
+        ...latency,
+        ...capacityFigures(capacitySmall, capacityLarge),
+        ...cliAdd,
+      ];
 
       const seconds = (now() - started) / 1000;
       machine.load.end = loadAverage();
