@@ -2,7 +2,7 @@
 import { badRequest, conflict, notFound, TrackerError } from '../errors.js';
 import { asList, isPlainObject, resultStatus, validateId, type Node, type NodeBody } from '../nodes.js';
 import { assertCanWrite, needsExisting, type OpContext, type OpResult } from './context.js';
-import { newNode, parseElements, savePassword, takePassword, writableKeys } from './elements.js';
+import { createUnits, newNode, parseElements, savePassword, takePassword, writableKeys } from './elements.js';
 
 /** Most keys one update may name (DynamoDB limits an update expression to 4 KB). */
 export const MAX_KEYS_PER_UPDATE = 200;
@@ -15,11 +15,12 @@ export async function create(ctx: OpContext, body: unknown): Promise<OpResult> {
   nodes.forEach((node, i) =>
     assertCanWrite(ctx, 'create', node._id, writableKeys(ctx, elements[i]!), undefined),
   );
-  const seen = new Set<string>();
-  const firsts = nodes.map((n) => !seen.has(n._id) && seen.add(n._id) !== undefined);
-  const written = await ctx.store.create(nodes.filter((_, i) => firsts[i]).map((n) => [n]));
-  let w = 0;
-  const results = nodes.map((node, i) => (firsts[i] && written[w++] ? node : null));
+  const results = (
+    await createUnits(
+      ctx,
+      nodes.map((node) => [node]),
+    )
+  ).map((unit) => unit?.[0] ?? null);
   await Promise.all(results.map((node, i) => (node ? savePassword(ctx, secrets[i]) : undefined)));
   const status = resultStatus(results, 201, 409);
   if (status === 409)

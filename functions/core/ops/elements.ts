@@ -57,3 +57,16 @@ export async function savePassword(
   if (!ctx.setPassword) throw badRequest('passwords cannot be set on this tracker');
   await ctx.setPassword(secret.username, secret.password);
 }
+
+/**
+ * Creates each unit (its first node plus companions written atomically) whose first id is new; a
+ * repeated id within the request counts as existing. Answers the written units in input order,
+ * null where nothing was written.
+ */
+export async function createUnits(ctx: OpContext, units: readonly Node[][]): Promise<(Node[] | null)[]> {
+  const seen = new Set<string>();
+  const fresh = units.filter((unit) => !seen.has(unit[0]!._id) && seen.add(unit[0]!._id));
+  const written = await ctx.store.create(fresh);
+  const created = new Set(fresh.filter((_, i) => written[i]));
+  return units.map((unit) => (created.has(unit) ? unit : null));
+}

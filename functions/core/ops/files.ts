@@ -3,7 +3,7 @@ import { badRequest, conflict, notFound } from '../errors.js';
 import { asList, generateId, PARENT_KEY, resultStatus, validateId, type Node } from '../nodes.js';
 import { actorName, assertCanWrite, needsExisting, type OpContext, type OpResult } from './context.js';
 import { parseIds } from './crud.js';
-import { newNode, parseElements, writableKeys } from './elements.js';
+import { createUnits, newNode, parseElements, writableKeys } from './elements.js';
 
 /**
  * Creates file nodes, each with a history child (`#parent` = the file, same keys, new id) written
@@ -25,19 +25,13 @@ export async function publish(ctx: OpContext, body: unknown): Promise<OpResult> 
     assertCanWrite(ctx, 'publish', file._id, writableKeys(ctx, element), undefined);
     return file;
   });
-  const seen = new Set<string>();
-  const units = files.map((file) => {
-    if (seen.has(file._id)) return null;
-    seen.add(file._id);
-    const { _id, ...keys } = file;
+  const units = files.map(({ _id, ...keys }, i): Node[] => {
     const history: Node = { ...keys, _id: generateId(ctx.now()), [PARENT_KEY]: _id };
-    return [file, history];
+    return [files[i]!, history];
   });
-  const toWrite = units.filter((u): u is Node[] => u !== null);
-  const written = await ctx.store.create(toWrite);
-  const created = toWrite.filter((_, i) => written[i]);
-  const createdSet = new Set(created);
-  const results = units.map((u) => (u && createdSet.has(u) ? u[0]! : null));
+  const outcome = await createUnits(ctx, units);
+  const created = outcome.filter((unit): unit is Node[] => unit !== null);
+  const results = outcome.map((unit) => unit?.[0] ?? null);
   const status = resultStatus(results, 201, 409);
   if (status === 409)
     throw conflict(
@@ -92,9 +86,15 @@ export async function comment(ctx: OpContext, body: unknown): Promise<OpResult> 
     });
   });
   const parents = await ctx.store.getMany(comments.map((c) => c[PARENT_KEY] as string));
-  const toWrite = comments.filter((_, i) => parents[i]);
-  const written = await ctx.store.create(toWrite.map((c) => [c]));
-  const saved = new Set(toWrite.filter((_, i) => written[i]));
+  const withParent = comments.filter((_, i) => parents[i]);
+  const saved = new Set(
+    (
+      await createUnits(
+        ctx,
+        withParent.map((c) => [c]),
+      )
+    ).map((unit) => unit?.[0]),
+  );
   const results = comments.map((c) => (saved.has(c) ? c : null));
   const status = resultStatus(results, 201, 404);
   if (status === 404) throw notFound(`no ${PARENT_KEY} node exists`);
