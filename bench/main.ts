@@ -13,6 +13,7 @@ import { tableNames } from '../local/tables.js';
 import type { Bench } from './context.js';
 import { capacityFigures, measureCapacity } from './figures/capacity.js';
 import { cliAddFigures } from './figures/cli-add.js';
+import { lambdaFigures } from './figures/lambda.js';
 import { latencyFigures } from './figures/latency.js';
 import { throughputFigures, throughputItems } from './figures/throughput.js';
 import { closeHttp } from './http.js';
@@ -30,6 +31,7 @@ requests made in the same run:
   3. read capacity of one folder listing and one prefix search at 10k vs 100k nodes (flat),
      and of a full-scan search for contrast
   4. damas add -r of a 10k-file tree: requests per file, and the idempotent re-run
+  5. the API Lambda's bundle size and init (import) time vs the AWS SDK clients alone
 
   --quick      smaller run (2k / 20k nodes, fewer samples), under a minute
   --json FILE  also write {machine, date, quick, figures: [{name, value, unit, baseline?, ratio?}]}
@@ -74,11 +76,13 @@ async function run(quick: boolean, jsonFile: string | undefined): Promise<void> 
       await seeder.seedTo(large);
       const capacityLarge = await measureCapacity(bench, large);
       const cliAdd = await cliAddFigures(bench);
+      const lambda = await lambdaFigures(bench);
       const figures: Figure[] = [
         ...throughput,
         ...latency,
         ...capacityFigures(capacitySmall, capacityLarge),
         ...cliAdd,
+        ...lambda,
       ];
 
       const seconds = (now() - started) / 1000;
