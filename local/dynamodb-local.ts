@@ -10,11 +10,11 @@ import { execFile, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { assertPortFree, findFreePort } from './net.js';
 import { promisify } from 'node:util';
 
 export interface DynamoDbLocal {
@@ -182,7 +182,7 @@ export async function startDynamoDbLocal(options: StartDynamoDbLocalOptions = {}
   if (!Number.isInteger(requested) || requested < 0 || requested > 65535) {
     throw new Error(`invalid port ${requested}`);
   }
-  if (requested !== 0) await assertPortFree(requested);
+  if (requested !== 0) await assertPortFree('127.0.0.1', requested);
   const dir = await ensureDynamoDbLocal();
   const dataDir = options.dataDir === undefined ? undefined : path.resolve(options.dataDir);
   if (dataDir !== undefined) await mkdir(dataDir, { recursive: true });
@@ -288,7 +288,7 @@ function launch(
     // 'close' comes after the output has been read, so the tail is complete.
     child.once('close', (exitCode: number | null, exitSignal: NodeJS.Signals | null) => {
       if (exitCode === EXIT_PORT_IN_USE) {
-        fail(new PortInUseError(`port ${port} is already in use`));
+        fail(new PortInUseError(`port ${port} on 127.0.0.1 is already in use`));
       } else if (
         tail.some((line) => /UnsupportedClassVersionError|Could not find or load main class/.test(line))
       ) {
@@ -314,32 +314,4 @@ function launch(
       resolve({ endpoint, port, pid: child.pid, stop });
     };
   });
-}
-
-/** Throws "port N is already in use" if 127.0.0.1:port cannot be bound. */
-async function assertPortFree(port: number): Promise<void> {
-  const server = net.createServer();
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ host: '127.0.0.1', port, exclusive: true }, resolve);
-    });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      throw new Error(`port ${port} is already in use`, { cause: error });
-    }
-    throw error;
-  }
-  await new Promise((resolve) => server.close(resolve));
-}
-
-async function findFreePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host: '127.0.0.1', port: 0, exclusive: true }, resolve);
-  });
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }

@@ -1,23 +1,32 @@
 /** Small network checks of the local runtime. */
-import { createServer } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
-/** Fails with a clear message when something already listens on host:port. */
-export async function assertPortFree(host: string, port: number): Promise<void> {
+/** Binds host:port (0 = any free port) exclusively, then releases it; answers the port. */
+async function probe(host: string, port: number): Promise<number> {
+  const server = createServer();
   await new Promise<void>((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', (error: NodeJS.ErrnoException) =>
-      reject(
-        new Error(
-          error.code === 'EADDRINUSE'
-            ? `port ${port} on ${host} is already in use (is another tracker running?); choose another with --port`
-            : `cannot listen on ${host}:${port}: ${error.message}`,
-        ),
-      ),
-    );
-    probe.listen(port, host, () => probe.close(() => resolve()));
+    server.once('error', reject);
+    server.listen({ host, port, exclusive: true }, resolve);
   });
+  const bound = (server.address() as AddressInfo).port;
+  await new Promise((resolve) => server.close(resolve));
+  return bound;
 }
+
+/** Fails with "port N on HOST is already in use" when something listens there. */
+export async function assertPortFree(host: string, port: number): Promise<void> {
+  try {
+    await probe(host, port);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new Error(`port ${port} on ${host} is already in use`, { cause: error });
+    throw new Error(`cannot listen on ${host}:${port}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** A port that was free a moment ago (the caller still has to handle losing a race for it). */
+export const findFreePort = (host = '127.0.0.1') => probe(host, 0);

@@ -40,7 +40,11 @@ export async function startLocalTracker(options: LocalOptions = {}): Promise<Loc
       `open mode (no authentication) is only allowed on loopback; use --auth jwt to listen on ${host}`,
     );
   }
-  if (options.port) await assertPortFree(host, options.port);
+  if (options.port) {
+    await assertPortFree(host, options.port).catch((error: Error) => {
+      throw new Error(`${error.message} (is another tracker running?); choose another with --port`);
+    });
+  }
 
   let dynamo: DynamoDbLocal | undefined;
   if (!options.dynamodbEndpoint) {

@@ -106,7 +106,7 @@ describe('DynamoDB Local', () => {
     'rejects a second start on a busy port',
     async () => {
       await expect(startDynamoDbLocal({ port: db.port })).rejects.toThrow(
-        `port ${db.port} is already in use`,
+        `port ${db.port} on 127.0.0.1 is already in use`,
       );
       expect(await listTables(db)).toEqual([]);
     },
