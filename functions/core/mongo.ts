@@ -3,7 +3,23 @@
  * mingo, paginate. User input never executes code: script operators are refused before mingo
  * sees the query, and mingo runs with scripts disabled as a second guard.
  */
-import { Query } from 'mingo';
+import type { Query } from 'mingo';
+
+type Mingo = typeof import('mingo');
+let mingo: Mingo | undefined;
+
+/**
+ * mingo is the largest module of the API bundle; it is loaded on the first search_mongo instead of
+ * at every cold start. Call (and await) this before compileMongoQuery or sortNodes.
+ */
+export async function loadMongoEngine(): Promise<void> {
+  mingo ??= await import('mingo');
+}
+
+function engine(): Mingo {
+  if (!mingo) throw new Error('the Mongo query engine is not loaded: await loadMongoEngine() first');
+  return mingo;
+}
 import { userRegExp } from './regex.js';
 import { BadQueryError, type NodeLike } from './search.js';
 
@@ -86,7 +102,7 @@ function makeRegex(pattern: string, flags: string, original: string): RegExp {
 export function compileMongoQuery(query: Record<string, unknown>): (node: NodeLike) => boolean {
   let compiled: Query;
   try {
-    compiled = new Query(query, MINGO_OPTIONS);
+    compiled = new (engine().Query)(query, MINGO_OPTIONS);
   } catch (error) {
     throw asBadQuery(error);
   }
@@ -123,7 +139,7 @@ export function sortNodes<T extends NodeLike>(nodes: readonly T[], sort: unknown
   const spec = parseSortSpec(sort);
   if (!spec) return [...nodes];
   try {
-    return new Query({}, MINGO_OPTIONS)
+    return new (engine().Query)({}, MINGO_OPTIONS)
       .find<T>(nodes as T[])
       .sort(spec)
       .all();

@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   compileMongoQuery,
+  loadMongoEngine,
   decodeMongoQuery,
   MAX_QUERY_DEPTH,
   paginate,
@@ -8,6 +9,8 @@ import {
   sortNodes,
 } from '../../functions/core/mongo.js';
 import { BadQueryError, type NodeLike } from '../../functions/core/search.js';
+
+beforeAll(loadMongoEngine);
 
 const run = (query: unknown, nodes: NodeLike[]) => {
   const test = compileMongoQuery(decodeMongoQuery(query));

@@ -2,6 +2,7 @@
 import { badRequest, notFound } from '../errors.js';
 import {
   compileMongoQuery,
+  loadMongoEngine,
   decodeMongoQuery,
   paginate,
   parsePageParam,
@@ -48,6 +49,7 @@ export async function searchOne(ctx: OpContext, query: string): Promise<OpResult
 
 export async function searchMongo(ctx: OpContext, body: unknown): Promise<OpResult> {
   const fields = parseBodyWith(SearchMongoBody, body, 'expected {query, sort, limit, skip}');
+  await loadMongoEngine();
   // Check everything before reading anything.
   const query = decodeMongoQuery(fields.query ?? {});
   const test = compileMongoQuery(query);
