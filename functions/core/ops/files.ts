@@ -26,7 +26,7 @@ export async function publish(ctx: OpContext, body: unknown): Promise<OpResult> 
     return file;
   });
   const units = files.map(({ _id, ...keys }, i): Node[] => {
-    const history: Node = { ...keys, _id: generateId(ctx.now()), [PARENT_KEY]: _id };
+    const history: Node = { _id: generateId(ctx.now()), ...keys, [PARENT_KEY]: _id };
     return [files[i]!, history];
   });
   const outcome = await createUnits(ctx, units);
