@@ -7,7 +7,7 @@
  * AUTH_TABLE (the stack outputs) or `--table-prefix` (default "tracker", as the local runtime).
  */
 import { Command, Option } from 'commander';
-import { createInterface } from 'node:readline';
+import { prompter } from '../client/cli/input.js';
 import { addUser, changePassword } from '../functions/auth/users.js';
 import { TrackerError } from '../functions/core/errors.js';
 import { USER_CLASSES } from '../functions/core/permissions.js';
@@ -25,21 +25,11 @@ function connect(options: { endpoint?: string; tablePrefix: string }): Tracker {
   });
 }
 
-/** Reads a password: the first line of stdin when piped, else a prompt that does not echo. */
-async function readPassword(prompt: string): Promise<string> {
-  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
-  if (process.stdin.isTTY) {
-    const output = rl as unknown as { _writeToOutput: (s: string) => void };
-    process.stdout.write(prompt);
-    output._writeToOutput = () => {}; // hide what is typed
-  }
-  const line = await new Promise<string>((resolve) =>
-    rl.once('line', resolve).once('close', () => resolve('')),
-  );
-  rl.close();
-  if (process.stdin.isTTY) process.stdout.write('\n');
-  if (!line) throw new Error('no password given');
-  return line;
+/** Reads a password: a prompt without echo on a terminal (the CLI's), else the first line of stdin. */
+async function readPassword(question: string): Promise<string> {
+  const password = await prompter({ stdin: process.stdin, stderr: process.stderr })(question, true);
+  if (!password) throw new Error('no password given');
+  return password;
 }
 
 const program = new Command('admin')

@@ -125,8 +125,3 @@ export function resultStatus(results: readonly unknown[], success: number, allFa
   if (failed === 0) return success;
   return failed === results.length ? allFailed : 207;
 }
-
-/** Whether `author` (string or array of usernames) names `username`. */
-export function isAuthor(author: unknown, username: string): boolean {
-  return Array.isArray(author) ? author.includes(username) : author === username;
-}

@@ -14,7 +14,7 @@ import {
   TrackerError,
   unauthorized,
 } from '../core/errors.js';
-import { canAccess, requiredClass } from '../core/permissions.js';
+import { ANONYMOUS, canAccess, requiredClass } from '../core/permissions.js';
 import type { NodeStore } from '../core/ports.js';
 import type { OpContext } from '../core/ops/context.js';
 import { bearerToken, toApiRequest, type ApiRequest } from './request.js';
@@ -58,7 +58,7 @@ export function createApiHandler(deps: ApiDeps) {
       }
       const ctx: OpContext = {
         store: deps.store,
-        caller: caller ?? { username: null, class: 'guest' },
+        caller: caller ?? ANONYMOUS,
         authorMode: deps.authorMode,
         now,
         deadline: now() + (deps.timeBudgetMs ?? 25_000),

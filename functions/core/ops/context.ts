@@ -1,7 +1,7 @@
 /** What every operation receives, and the shape of its answer. */
 import { badRequest, forbidden } from '../errors.js';
 import { byteLength, type NodeBody, type Node } from '../nodes.js';
-import { checkWrite, type Caller, type Operation } from '../permissions.js';
+import { checkWrite, isProtectedNodeId, type Caller, type Operation } from '../permissions.js';
 import type { NodeStore } from '../ports.js';
 
 export interface OpContext {
@@ -47,7 +47,7 @@ export function assertCanWrite(
 /** Whether writes need the stored node first (authorMode checks or a user editing their own node). */
 export function needsExisting(ctx: OpContext, id: string): boolean {
   if (ctx.caller.class === 'admin') return false;
-  return ctx.authorMode || id.startsWith('@') || id === 'rsyncGlobalParameters';
+  return ctx.authorMode || isProtectedNodeId(id);
 }
 
 export function checkDeadline(ctx: OpContext, operation: string): void {
