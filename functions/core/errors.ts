@@ -1,19 +1,49 @@
 /**
- * The one table of errors. Every failure the tracker reports is a TrackerError with a code;
- * this table maps the code to the HTTP status, the damas CLI exit code and the WebSocket frame.
+ * The one table of errors. Every failure the tracker or its command-line tools report is a
+ * TrackerError with a code; this table maps the code to the HTTP status (server errors), the damas
+ * error text, the WebSocket error frame and the exit code of the damas CLI (its man page's list).
  */
 export const ERROR_TABLE = {
-  badRequest: { status: 400, exitCode: 40, title: 'bad request' },
-  unauthorized: { status: 401, exitCode: 41, title: 'unauthorized' },
-  forbidden: { status: 403, exitCode: 43, title: 'forbidden' },
-  notFound: { status: 404, exitCode: 44, title: 'not found' },
-  methodNotAllowed: { status: 405, exitCode: 60, title: 'method not allowed' },
-  conflict: { status: 409, exitCode: 49, title: 'conflict' },
-  payloadTooLarge: { status: 413, exitCode: 60, title: 'payload too large' },
-  internal: { status: 500, exitCode: 50, title: 'internal error' },
-} as const;
+  // Failures of a command line before or instead of an HTTP answer.
+  usage: { exitCode: 1, frame: 'usage', title: 'syntax or usage error' },
+  notRepository: { exitCode: 2, frame: 'not_repository', title: 'not a damas repository' },
+  unreachable: { exitCode: 3, frame: 'unreachable', title: 'server is unreachable' },
+  // Answers of the tracker.
+  badRequest: { status: 400, exitCode: 40, frame: 'bad_request', title: 'bad request' },
+  unauthorized: { status: 401, exitCode: 41, frame: 'unauthorized', title: 'unauthorized' },
+  forbidden: { status: 403, exitCode: 43, frame: 'forbidden', title: 'forbidden' },
+  notFound: { status: 404, exitCode: 44, frame: 'not_found', title: 'not found' },
+  methodNotAllowed: { status: 405, exitCode: 60, frame: 'method_not_allowed', title: 'method not allowed' },
+  conflict: { status: 409, exitCode: 49, frame: 'conflict', title: 'conflict' },
+  payloadTooLarge: { status: 413, exitCode: 60, frame: 'too_large', title: 'payload too large' },
+  internal: { status: 500, exitCode: 50, frame: 'internal', title: 'internal error' },
+  unavailable: {
+    status: 503,
+    exitCode: 60,
+    frame: 'unavailable',
+    title: 'the database is unavailable or throttled; retry later',
+  },
+} as const satisfies Record<string, ErrorRow>;
+
+export interface ErrorRow {
+  /** HTTP status; absent for failures that never reach HTTP. */
+  status?: number;
+  /** Exit code of the damas CLI. */
+  exitCode: number;
+  /** `code` of the WebSocket error frame. */
+  frame: string;
+  /** The reason shown for errors whose message is not exposed (5xx). */
+  title: string;
+}
 
 export type ErrorCode = keyof typeof ERROR_TABLE;
+const ROWS: Record<ErrorCode, ErrorRow> = ERROR_TABLE;
+
+/** Exit codes of outcomes that are not errors: success, and 207 (some elements failed). */
+export const EXIT_SUCCESS = 0;
+export const EXIT_MULTI_STATUS = 7;
+/** Any server status the table does not list ("unknown server error"). */
+export const EXIT_UNKNOWN = 60;
 
 export class TrackerError extends Error {
   override readonly name = 'TrackerError';
@@ -24,10 +54,14 @@ export class TrackerError extends Error {
   ) {
     super(message, options);
   }
+  /** HTTP status; 500 for the command-line rows, which never reach HTTP. */
   get status(): number {
-    return ERROR_TABLE[this.code].status;
+    return ROWS[this.code].status ?? 500;
   }
-  /** Only client errors expose their message; anything else is reported generically. */
+  get exitCode(): number {
+    return ERROR_TABLE[this.code].exitCode;
+  }
+  /** Only client errors expose their message; anything else is reported by its title. */
   get exposed(): boolean {
     return this.status < 500;
   }
@@ -40,33 +74,53 @@ export class BadQueryError extends TrackerError {
   }
 }
 
-export const badRequest = (message: string, cause?: unknown) =>
-  new TrackerError('badRequest', message, { cause });
-export const unauthorized = (message: string) => new TrackerError('unauthorized', message);
-export const forbidden = (message: string) => new TrackerError('forbidden', message);
-export const notFound = (message: string) => new TrackerError('notFound', message);
-export const conflict = (message: string) => new TrackerError('conflict', message);
-export const payloadTooLarge = (message: string) => new TrackerError('payloadTooLarge', message);
+const factory = (code: ErrorCode) => (message: string, cause?: unknown) =>
+  new TrackerError(code, message, cause === undefined ? undefined : { cause });
 
-/** Normalises anything thrown into a TrackerError; unknown errors become `internal`. */
+export const badRequest = factory('badRequest');
+export const unauthorized = factory('unauthorized');
+export const forbidden = factory('forbidden');
+export const notFound = factory('notFound');
+export const methodNotAllowed = factory('methodNotAllowed');
+export const conflict = factory('conflict');
+export const payloadTooLarge = factory('payloadTooLarge');
+export const unavailable = factory('unavailable');
+
+/** Normalises anything thrown into a TrackerError; unknown errors become `internal`, keeping their cause. */
 export function toTrackerError(error: unknown): TrackerError {
   if (error instanceof TrackerError) return error;
   return new TrackerError('internal', 'internal error', { cause: error });
 }
 
+/** The reason shown to a client: the message of client errors, the row's title otherwise. */
+export function publicReason(error: TrackerError): string {
+  return error.exposed ? error.message : ERROR_TABLE[error.code].title;
+}
+
 /** damas error text: `<Operation> error: <reason>`. */
 export function errorText(operation: string, error: TrackerError): string {
-  const reason = error.exposed ? error.message : ERROR_TABLE[error.code].title;
-  return `${operation} error: ${reason}`;
+  return `${operation} error: ${publicReason(error)}`;
+}
+
+/** WebSocket error frame: `{"type":"error","code":"not_found","message":"…"}`. */
+export function errorFrame(error: TrackerError): { type: 'error'; code: string; message: string } {
+  return { type: 'error', code: ERROR_TABLE[error.code].frame, message: publicReason(error) };
 }
 
 const EXIT_CODE_BY_STATUS = new Map<number, number>(
-  Object.values(ERROR_TABLE).map((e) => [e.status, e.exitCode]),
+  Object.values(ROWS).flatMap((row) => (row.status === undefined ? [] : [[row.status, row.exitCode]])),
 );
 
 /** Exit code of the damas CLI for an HTTP status (man page: 7 for 207, 60 for anything unknown). */
 export function exitCodeForStatus(status: number): number {
-  if (status === 207) return 7;
-  if (status < 300) return 0;
-  return EXIT_CODE_BY_STATUS.get(status) ?? 60;
+  if (status === 207) return EXIT_MULTI_STATUS;
+  if (status < 300) return EXIT_SUCCESS;
+  return EXIT_CODE_BY_STATUS.get(status) ?? EXIT_UNKNOWN;
+}
+
+/** Exit code of anything thrown: table rows by code, everything else "unknown" (60). */
+export function exitCodeOf(error: unknown): number {
+  if (error instanceof TrackerError) return error.exitCode;
+  const status = (error as { status?: unknown } | null)?.status;
+  return typeof status === 'number' ? exitCodeForStatus(status) : EXIT_UNKNOWN;
 }
