@@ -15,7 +15,7 @@ export interface Machine {
   load: { start: number; end?: number };
 }
 
-/** `java -version` of the Java that runs DynamoDB Local (JAVA_HOME first, as local/dynamodb-local.ts). */
+/** `java -version` of the Java that runs DynamoDB Local (JAVA_HOME first, as local/dynamodb/launch.ts). */
 async function javaVersion(): Promise<string> {
   const java = process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
   try {

@@ -9,7 +9,7 @@
 import { parseArgs } from 'node:util';
 import { createDocumentClient } from '../functions/store/dynamo-client.js';
 import { startLocalTracker, type LocalTracker } from '../local/runtime.js';
-import { tableNames } from '../local/tables.js';
+import { localTableNames } from '../functions/store/schema.js';
 import type { Bench } from './context.js';
 import { capacityFigures, measureCapacity } from './figures/capacity.js';
 import { cliAddFigures } from './figures/cli-add.js';
@@ -63,7 +63,7 @@ async function run(quick: boolean, jsonFile: string | undefined): Promise<void> 
       local,
       store: local.tracker.store,
       raw: createDocumentClient(local.dynamodbEndpoint),
-      table: tableNames().nodesTable,
+      table: localTableNames().nodes,
       quick,
       log,
     };

@@ -1,11 +1,13 @@
 /** The SyncPlanet tracker stack: tables, the REST API function and the REST API. No business logic. */
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
-import { ApiFunction } from './constructs/api-function.js';
 import { TrackerRestApi } from './constructs/rest-api.js';
 import { TrackerTables } from './constructs/tables.js';
+import { TrackerFunction } from './constructs/tracker-function.js';
+import { SETTINGS_ENV } from '../functions/config.js';
+import { TABLES, type TableKey } from '../functions/store/schema.js';
 
 export interface TrackerStackProps extends StackProps {
   /** Non-editors may only change nodes they authored (damas authorMode). Default false. */
@@ -42,7 +44,7 @@ function checkProps(props: TrackerStackProps): void {
 
 export class TrackerStack extends Stack {
   public readonly tables: TrackerTables;
-  public readonly apiFunction: ApiFunction;
+  public readonly apiFunction: TrackerFunction;
   public readonly restApi: TrackerRestApi;
 
   constructor(scope: Construct, id: string, props: TrackerStackProps = {}) {
@@ -52,11 +54,20 @@ export class TrackerStack extends Stack {
 
     this.tables = new TrackerTables(this, 'Tables');
 
-    this.apiFunction = new ApiFunction(this, 'ApiFunction', {
+    this.apiFunction = new TrackerFunction(this, 'ApiFunction', {
       projectRoot: props.projectRoot ?? TRACKER_STACK_DEFAULTS.projectRoot,
-      nodesTable: this.tables.nodes,
-      authTable: this.tables.auth,
-      authorMode: props.authorMode ?? TRACKER_STACK_DEFAULTS.authorMode,
+      entry: 'functions/http/handler.ts',
+      description: 'SyncPlanet tracker REST API (damas routes)',
+      tables: this.tables,
+      access: { nodes: 'readWrite', auth: 'readWrite' },
+      environment: {
+        [SETTINGS_ENV.authMode]: 'jwt',
+        [SETTINGS_ENV.authorMode]: String(props.authorMode ?? TRACKER_STACK_DEFAULTS.authorMode),
+      },
+      // scrypt password hashing is CPU and memory bound; Lambda CPU scales with memory.
+      memorySize: 1024,
+      // API Gateway gives up after 29 s; the function must not run longer than its caller waits.
+      timeout: Duration.seconds(29),
       logRetention,
     });
 
@@ -72,7 +83,11 @@ export class TrackerStack extends Stack {
       description: 'Base URL of the damas REST API (give it to damas clients and agents)',
       value: this.restApi.apiUrl,
     });
-    new CfnOutput(this, 'NodesTableName', { value: this.tables.nodes.tableName });
-    new CfnOutput(this, 'AuthTableName', { value: this.tables.auth.tableName });
+    for (const [key, table] of Object.entries(this.tables.byKey)) {
+      new CfnOutput(this, `${key[0]!.toUpperCase()}${key.slice(1)}TableName`, {
+        description: `Name of the ${key} table (${TABLES[key as TableKey].env} for npm run admin)`,
+        value: table.tableName,
+      });
+    }
   }
 }

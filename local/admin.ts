@@ -8,27 +8,35 @@
  */
 import { Command, Option } from 'commander';
 import { prompter } from '../client/cli/input.js';
-import { addUser, changePassword } from '../functions/auth/users.js';
-import { TrackerError } from '../functions/core/errors.js';
+import { loadConfig, SETTINGS_ENV } from '../functions/config.js';
+import { exitCodeOf, TrackerError } from '../functions/core/errors.js';
+import {
+  addUser,
+  changePassword,
+  createToken,
+  listTokens,
+  revokeToken,
+} from '../functions/core/ops/accounts.js';
+import type { PublicTokenRecord } from '../functions/core/ports.js';
 import { USER_CLASSES } from '../functions/core/permissions.js';
-import { createTracker, type Tracker } from '../functions/tracker.js';
-import { tableNames } from './tables.js';
+import { API_TABLES, createTracker, type Tracker } from '../functions/tracker.js';
+import { localEnvironment } from './runtime.js';
 
+/** Local table names and endpoint unless the environment names others; always jwt (users and tokens). */
 function connect(options: { endpoint?: string; tablePrefix: string }): Tracker {
-  const local = tableNames(options.tablePrefix);
-  return createTracker({
-    nodesTable: process.env.NODES_TABLE ?? local.nodesTable,
-    authTable: process.env.AUTH_TABLE ?? local.authTable,
-    authMode: 'jwt',
-    authorMode: false,
-    dynamodbEndpoint: options.endpoint ?? process.env.DYNAMODB_ENDPOINT,
-  });
+  const env = {
+    ...localEnvironment(undefined, { tablePrefix: options.tablePrefix, auth: 'jwt' }),
+    ...process.env,
+    [SETTINGS_ENV.authMode]: 'jwt',
+    ...(options.endpoint ? { [SETTINGS_ENV.dynamodbEndpoint]: options.endpoint } : {}),
+  };
+  return createTracker(loadConfig(API_TABLES, env));
 }
 
 /** Reads a password: a prompt without echo on a terminal (the CLI's), else the first line of stdin. */
 async function readPassword(question: string): Promise<string> {
   const password = await prompter({ stdin: process.stdin, stderr: process.stderr })(question, true);
-  if (!password) throw new Error('no password given');
+  if (!password) throw new TrackerError('usage', 'no password given');
   return password;
 }
 
@@ -81,18 +89,17 @@ token
   .description('create an API token; it is printed once and stored only as a hash')
   .option('--name <name>', 'what the token is for', '')
   .action(async (username: string, o: { name: string }) => {
-    const tracker = connect(program.opts());
-    if (!(await tracker.store.get(`@${username}`))) throw new Error(`user ${username} does not exist`);
-    const { token: secret, record } = await tracker.auth.createApiToken(username, o.name);
-    console.error(`token ${record.id} for @${username} (shown once):`);
+    const created = await createToken(connect(program.opts()).adminContext(), { username, name: o.name });
+    const { id, token: secret } = created.body as PublicTokenRecord & { token: string };
+    console.error(`token ${id} for @${username} (shown once):`);
     console.log(secret);
   });
 token
   .command('list [username]')
   .description('list API tokens (never their secrets)')
   .action(async (username?: string) => {
-    const tracker = connect(program.opts());
-    for (const t of await tracker.auth.listApiTokens(username)) {
+    const listed = await listTokens(connect(program.opts()).adminContext(), username);
+    for (const t of listed.body as PublicTokenRecord[]) {
       console.log(`${t.id}  @${t.username}  ${new Date(t.createdAt).toISOString()}  ${t.name}`);
     }
   });
@@ -100,13 +107,17 @@ token
   .command('revoke <id>')
   .description('revoke an API token')
   .action(async (id: string) => {
-    const tracker = connect(program.opts());
-    if (!(await tracker.auth.revokeApiToken(id))) throw new Error(`token ${id} does not exist`);
+    await revokeToken(connect(program.opts()).adminContext(), id);
     console.log(`revoked ${id}`);
   });
 
+/** The operator sees the whole reason, including what caused a database failure. */
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  return error.cause instanceof Error ? `${error.message} (${error.cause.message})` : error.message;
+}
+
 program.parseAsync().catch((error: unknown) => {
-  const message = error instanceof TrackerError || error instanceof Error ? error.message : String(error);
-  console.error(`admin: ${message}`);
-  process.exit(1);
+  console.error(`admin: ${describe(error)}`);
+  process.exit(exitCodeOf(error));
 });

@@ -1,22 +1,53 @@
-/** Creates the tracker's tables on DynamoDB Local from the same layout the CDK stack uses. */
+/** Creates the tracker's tables on DynamoDB Local from the table list the CDK stack also reads. */
 import {
   CreateTableCommand,
   DescribeTableCommand,
   ResourceNotFoundException,
   UpdateTimeToLiveCommand,
+  type CreateTableCommandInput,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { AUTH, NODES } from '../functions/store/schema.js';
+import {
+  TABLE_KEYS,
+  TABLE_SPECS,
+  type KeyAttribute,
+  type TableKey,
+  type TableSpec,
+} from '../functions/store/schema.js';
 
-export interface TableNames {
-  nodesTable: string;
-  authTable: string;
+const keySchema = (partitionKey: KeyAttribute, sortKey?: KeyAttribute) => [
+  { AttributeName: partitionKey.name, KeyType: 'HASH' as const },
+  ...(sortKey ? [{ AttributeName: sortKey.name, KeyType: 'RANGE' as const }] : []),
+];
+
+/** The CreateTable request of one table entry. */
+export function createTableInput(name: string, spec: TableSpec): CreateTableCommandInput {
+  const attributes = new Map<string, KeyAttribute['type']>();
+  for (const key of [
+    spec.partitionKey,
+    spec.sortKey,
+    ...spec.indexes.flatMap((i) => [i.partitionKey, i.sortKey]),
+  ]) {
+    if (key) attributes.set(key.name, key.type);
+  }
+  return {
+    TableName: name,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [...attributes].map(([AttributeName, AttributeType]) => ({
+      AttributeName,
+      AttributeType,
+    })),
+    KeySchema: keySchema(spec.partitionKey, spec.sortKey),
+    ...(spec.indexes.length > 0 && {
+      GlobalSecondaryIndexes: spec.indexes.map((index) => ({
+        IndexName: index.name,
+        KeySchema: keySchema(index.partitionKey, index.sortKey),
+        Projection: { ProjectionType: 'ALL' },
+      })),
+    }),
+    ...(spec.stream && { StreamSpecification: { StreamEnabled: true, StreamViewType: spec.stream } }),
+  };
 }
-
-export const tableNames = (prefix = 'tracker'): TableNames => ({
-  nodesTable: `${prefix}-nodes`,
-  authTable: `${prefix}-auth`,
-});
 
 async function exists(client: DynamoDBClient, name: string): Promise<boolean> {
   try {
@@ -28,43 +59,19 @@ async function exists(client: DynamoDBClient, name: string): Promise<boolean> {
   }
 }
 
-/** Creates missing tables (idempotent: a persisted data folder already has them). */
-export async function ensureTables(client: DynamoDBClient, names: TableNames): Promise<void> {
-  if (!(await exists(client, names.nodesTable))) {
-    const attributes = new Set<string>([NODES.partitionKey]);
-    for (const index of NODES.indexes) attributes.add(index.partitionKey).add(index.sortKey);
-    await client.send(
-      new CreateTableCommand({
-        TableName: names.nodesTable,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [...attributes].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
-        KeySchema: [{ AttributeName: NODES.partitionKey, KeyType: 'HASH' }],
-        GlobalSecondaryIndexes: NODES.indexes.map((index) => ({
-          IndexName: index.name,
-          KeySchema: [
-            { AttributeName: index.partitionKey, KeyType: 'HASH' },
-            { AttributeName: index.sortKey, KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        })),
-        StreamSpecification: { StreamEnabled: true, StreamViewType: NODES.stream },
-      }),
-    );
-  }
-  if (!(await exists(client, names.authTable))) {
-    await client.send(
-      new CreateTableCommand({
-        TableName: names.authTable,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [{ AttributeName: AUTH.partitionKey, AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: AUTH.partitionKey, KeyType: 'HASH' }],
-      }),
-    );
-    await client.send(
-      new UpdateTimeToLiveCommand({
-        TableName: names.authTable,
-        TimeToLiveSpecification: { AttributeName: AUTH.ttlAttribute, Enabled: true },
-      }),
-    );
+/** Creates the missing tables (idempotent: a persisted data folder already has them). */
+export async function ensureTables(client: DynamoDBClient, names: Record<TableKey, string>): Promise<void> {
+  for (const key of TABLE_KEYS) {
+    const spec = TABLE_SPECS[key];
+    if (await exists(client, names[key])) continue;
+    await client.send(new CreateTableCommand(createTableInput(names[key], spec)));
+    if (spec.ttlAttribute) {
+      await client.send(
+        new UpdateTimeToLiveCommand({
+          TableName: names[key],
+          TimeToLiveSpecification: { AttributeName: spec.ttlAttribute, Enabled: true },
+        }),
+      );
+    }
   }
 }

@@ -4,11 +4,13 @@
  */
 import { badRequest, unauthorized } from '../core/errors.js';
 import { parseDuration } from '../core/duration.js';
+import { MAX_SESSION_MS } from '../core/limits.js';
 import type { Node } from '../core/nodes.js';
-import { isUserClass, OPEN_CALLER, type Caller } from '../core/permissions.js';
-import type { ApiTokenRecord, AuthStore, NodeStore } from '../core/ports.js';
+import { OPEN_CALLER, type AuthMode, type Caller } from '../core/permissions.js';
+import type { Accounts, ApiTokenRecord, AuthStore, NodeStore, PublicTokenRecord } from '../core/ports.js';
+import { classOf, isActiveUser, userNodeId, validatePassword } from '../core/users.js';
 import { SignInBody } from '../core/schemas.js';
-import { fakePasswordCheck, hashPassword, validatePasswordInput, verifyPassword } from './passwords.js';
+import { fakePasswordCheck, hashPassword, verifyPassword } from './passwords.js';
 import {
   hashApiTokenSecret,
   InvalidTokenError,
@@ -21,11 +23,9 @@ import {
   verifyApiTokenSecret,
 } from './tokens.js';
 
-export type AuthMode = 'open' | 'jwt';
 export const DEFAULT_SESSION = '1d';
-const MAX_SESSION_MS = 366 * 24 * 3600 * 1000;
 
-export class Authenticator {
+export class Authenticator implements Accounts {
   constructor(
     readonly mode: AuthMode,
     private readonly nodes: NodeStore,
@@ -65,9 +65,9 @@ export class Authenticator {
 
   /** The user's current class comes from their node, so a demotion or `disable` applies at once. */
   private async activeUser(username: string): Promise<Caller> {
-    const user = await this.nodes.get(`@${username}`);
-    if (!user || user.disable === true) throw unauthorized(`user ${username} is unknown or disabled`);
-    return { username, class: isUserClass(user.class) ? user.class : 'guest' };
+    const user = await this.nodes.get(userNodeId(username));
+    if (!isActiveUser(user)) throw unauthorized(`user ${username} is unknown or disabled`);
+    return { username, class: classOf(user) };
   }
 
   /** damas signIn: username and password (form or JSON), optional expiresIn; every refusal is a 401. */
@@ -77,17 +77,16 @@ export class Authenticator {
     const { username, password, expiresIn } = parsed.data;
     const ttl = sessionLength(expiresIn);
     const [user, credential] = await Promise.all([
-      this.nodes.get(`@${username}`),
+      this.nodes.get(userNodeId(username)),
       this.auth.getCredential(username),
     ]);
     const valid = credential
       ? await verifyPassword(password, credential.passwordHash)
       : await fakePasswordCheck(password);
-    if (!valid || !user || user.disable === true) throw unauthorized('invalid username or password');
-    const cls = isUserClass(user.class) ? user.class : 'guest';
+    if (!valid || !isActiveUser(user)) throw unauthorized('invalid username or password');
     const token = await signSession(
       await this.auth.signingSecret(),
-      { username, class: cls },
+      { username, class: classOf(user) },
       ttl,
       this.now(),
     );
@@ -95,14 +94,14 @@ export class Authenticator {
   }
 
   setPassword = async (username: string, password: string): Promise<void> => {
-    const passwordHash = await hashPassword(validatePasswordInput(password));
+    const passwordHash = await hashPassword(validatePassword(password));
     await this.auth.putCredential({ username, passwordHash, changedAt: this.now() });
   };
 
   async createApiToken(
     username: string,
     name: string,
-  ): Promise<{ token: string; record: Omit<ApiTokenRecord, 'secretHash'> }> {
+  ): Promise<{ token: string; record: PublicTokenRecord }> {
     const { id, secret, token } = newApiToken();
     const record: ApiTokenRecord = {
       id,
@@ -115,12 +114,13 @@ export class Authenticator {
     return { token, record: withoutHash(record) };
   }
 
-  async listApiTokens(username?: string): Promise<Omit<ApiTokenRecord, 'secretHash'>[]> {
+  async listApiTokens(username?: string): Promise<PublicTokenRecord[]> {
     return (await this.auth.listTokens(username)).map(withoutHash);
   }
 
-  async apiToken(id: string): Promise<ApiTokenRecord | undefined> {
-    return /^[0-9a-f]{12}$/.test(id) ? this.auth.getToken(id) : undefined;
+  async apiToken(id: string): Promise<PublicTokenRecord | undefined> {
+    const record = /^[0-9a-f]{12}$/.test(id) ? await this.auth.getToken(id) : undefined;
+    return record && withoutHash(record);
   }
 
   revokeApiToken(id: string): Promise<boolean> {
@@ -128,7 +128,7 @@ export class Authenticator {
   }
 }
 
-function withoutHash({ secretHash: _hash, ...record }: ApiTokenRecord) {
+function withoutHash({ secretHash: _hash, ...record }: ApiTokenRecord): PublicTokenRecord {
   return record;
 }
 

@@ -2,13 +2,13 @@
 // be raised later without breaking old hashes: `scrypt$N$r$p$<salt b64>$<key b64>`.
 // Passwords are NFC-normalised so the same visible password always matches.
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { MAX_PASSWORD_LENGTH } from '../core/limits.js';
 
 const N = 2 ** 15; // 32 MiB of memory per hash (128 * N * r bytes)
 const R = 8;
 const P = 1;
 const SALT_BYTES = 16;
 const KEY_BYTES = 64;
-export const MAX_PASSWORD_LENGTH = 1024;
 
 function derive(plain: string, salt: Buffer, keylen: number, n: number, r: number, p: number) {
   const maxmem = 256 * n * r * p; // node refuses to use more than maxmem (default 32 MiB)

@@ -1,10 +1,10 @@
 // Session JWTs (HS256 via jose) and long-lived API tokens (`spt_<id>_<secret>`).
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { SignJWT, errors, jwtVerify } from 'jose';
+import { MAX_TOKEN_LENGTH } from '../core/limits.js';
 import { isUserClass, type UserClass } from '../core/permissions.js';
 
 const MIN_SECRET_BYTES = 32;
-const MAX_TOKEN_LENGTH = 4096;
 
 export class InvalidTokenError extends Error {
   override name = 'InvalidTokenError';

@@ -20,10 +20,9 @@ function engine(): Mingo {
   if (!mingo) throw new Error('the Mongo query engine is not loaded: await loadMongoEngine() first');
   return mingo;
 }
+import { MAX_QUERY_DEPTH } from './limits.js';
 import { userRegExp } from './regex.js';
 import { BadQueryError, type NodeLike } from './search.js';
-
-export const MAX_QUERY_DEPTH = 20;
 
 /**
  * The query operators search_mongo accepts. Anything else is refused: `$where`, `$function` and

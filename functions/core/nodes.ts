@@ -3,6 +3,15 @@
  * damas result rule (success / 207 / 404-or-409). Pure: no I/O.
  */
 import { badRequest, payloadTooLarge } from './errors.js';
+import {
+  MAX_ELEMENTS,
+  MAX_ID_BYTES,
+  MAX_KEY_BYTES,
+  MAX_NESTING,
+  MAX_NODE_BYTES,
+  MAX_NUMBER,
+  MIN_NUMBER,
+} from './limits.js';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type Node = { _id: string } & { [key: string]: JsonValue };
@@ -11,20 +20,6 @@ export type NodeBody = { [key: string]: JsonValue };
 /** Keys the tracker maintains itself; only admins may set them explicitly. */
 export const SYSTEM_KEYS = ['author', 'time'] as const;
 export const PARENT_KEY = '#parent';
-
-/** DynamoDB limits (see DESIGN.md §3). Ids are used as index sort keys, so 1024 bytes. */
-export const MAX_ID_BYTES = 1024;
-export const MAX_ITEM_BYTES = 400 * 1024;
-/** Room kept for the store's own attributes (index keys) inside an item. */
-export const MAX_NODE_BYTES = MAX_ITEM_BYTES - 4 * 1024;
-const MAX_DEPTH = 30;
-/** DynamoDB attribute names (and map keys) are at most 64 KB. */
-const MAX_KEY_BYTES = 65_535;
-/** Most elements (or ids) one request may carry, so every request finishes well within 29 s. */
-export const MAX_ELEMENTS = 1000;
-/** DynamoDB numbers: magnitudes below 1e126 and, apart from 0, at least 1e-130. */
-const NUMBER_LIMIT = 1e126;
-const MIN_NUMBER = 1e-130;
 
 const utf8 = new TextEncoder();
 export const byteLength = (s: string) => utf8.encode(s).length;
@@ -46,7 +41,7 @@ export function validateId(id: unknown, what = '_id'): string {
  * Rules: keys non-empty, strings well-formed, numbers within DynamoDB's range, bounded nesting.
  */
 export function storedSize(value: unknown, path = '', depth = 0): number {
-  if (depth > MAX_DEPTH) throw badRequest(`${path || 'node'} is nested deeper than ${MAX_DEPTH} levels`);
+  if (depth > MAX_NESTING) throw badRequest(`${path || 'node'} is nested deeper than ${MAX_NESTING} levels`);
   if (value === null || typeof value === 'boolean') return 1;
   if (typeof value === 'string') {
     if (!value.isWellFormed()) throw badRequest(`${path || 'value'} is not valid Unicode (lone surrogate)`);
@@ -54,7 +49,7 @@ export function storedSize(value: unknown, path = '', depth = 0): number {
   }
   if (typeof value === 'number') {
     const abs = Math.abs(value);
-    if (!Number.isFinite(value) || abs >= NUMBER_LIMIT || (abs !== 0 && abs < MIN_NUMBER)) {
+    if (!Number.isFinite(value) || abs >= MAX_NUMBER || (abs !== 0 && abs < MIN_NUMBER)) {
       throw badRequest(`${path || 'value'} is a number outside the storable range (1e-130 to 1e126)`);
     }
     return Math.ceil(String(abs).replace(/\D|e.*$/g, '').length / 2) + 1;
@@ -105,7 +100,6 @@ export function expandIds(elements: NodeBody[]): NodeBody[] {
     const id = element._id;
     if (!Array.isArray(id)) return [element];
     if (id.length === 0) throw badRequest('_id array is empty');
-    if (id.length > MAX_ELEMENTS) throw badRequest(`at most ${MAX_ELEMENTS} ids per request; split it`);
     return id.map((one) => ({ ...element, _id: validateId(one) }));
   });
 }

@@ -1,6 +1,9 @@
 // Class-based permissions (DESIGN §4). Pure: no I/O. Open auth mode is modelled by giving every
 // caller the admin class (OPEN_CALLER), so the rules below need no special case for it.
 
+/** open: every caller is an admin (loopback only); jwt: users sign in, agents use API tokens. */
+export type AuthMode = 'open' | 'jwt';
+
 export const USER_CLASSES = ['guest', 'user', 'editor', 'admin'] as const;
 export type UserClass = (typeof USER_CLASSES)[number];
 

@@ -49,6 +49,22 @@ export interface ApiTokenRecord {
   createdAt: number;
 }
 
+/** An API token as shown to users: never its secret or the secret's hash. */
+export type PublicTokenRecord = Omit<ApiTokenRecord, 'secretHash'>;
+
+/** What operations need from authentication (the Authenticator implements it). */
+export interface Accounts {
+  /** damas signIn: a session token for a username and password. */
+  signIn(fields: unknown): Promise<{ _id: string; user: Node; token: string }>;
+  /** Stores a password (hashed) and revokes the user's older sessions. */
+  setPassword(username: string, password: string): Promise<void>;
+  createApiToken(username: string, name: string): Promise<{ token: string; record: PublicTokenRecord }>;
+  listApiTokens(username?: string): Promise<PublicTokenRecord[]>;
+  apiToken(id: string): Promise<PublicTokenRecord | undefined>;
+  /** True if it existed. */
+  revokeApiToken(id: string): Promise<boolean>;
+}
+
 export interface AuthStore {
   getCredential(username: string): Promise<Credential | undefined>;
   putCredential(credential: Credential): Promise<void>;

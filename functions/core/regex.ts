@@ -5,8 +5,7 @@
  */
 import safeRegex from 'safe-regex2';
 import { BadQueryError } from './errors.js';
-
-export const MAX_PATTERN_LENGTH = 1000;
+import { MAX_PATTERN_LENGTH } from './limits.js';
 
 /** Compiles a user pattern, or throws a BadQueryError (400) saying why it was refused. */
 export function userRegExp(pattern: string, flags: string, shown: string): RegExp {

@@ -4,16 +4,17 @@
  */
 import { z } from 'zod';
 import { badRequest } from './errors.js';
+import { MAX_PASSWORD_LENGTH, MAX_TOKEN_NAME_LENGTH, MAX_USERNAME_LENGTH } from './limits.js';
 
 export const SignInBody = z.object({
-  username: z.string().min(1).max(256),
-  password: z.string().min(1).max(1024),
+  username: z.string().min(1).max(MAX_USERNAME_LENGTH),
+  password: z.string().min(1).max(MAX_PASSWORD_LENGTH),
   expiresIn: z.union([z.string().max(100), z.number()]).optional(),
 });
 
 export const NewTokenBody = z.object({
-  name: z.string().max(200).default(''),
-  username: z.string().min(1).max(256).optional(),
+  name: z.string().max(MAX_TOKEN_NAME_LENGTH).default(''),
+  username: z.string().min(1).max(MAX_USERNAME_LENGTH).optional(),
 });
 
 export const SearchMongoBody = z.object({

@@ -9,11 +9,12 @@ import type { Authenticator } from '../auth/authenticator.js';
 import {
   errorText,
   forbidden,
+  methodNotAllowed,
   notFound,
   toTrackerError,
-  TrackerError,
   unauthorized,
 } from '../core/errors.js';
+import { TIME_BUDGET_MS } from '../core/limits.js';
 import { ANONYMOUS, canAccess, requiredClass } from '../core/permissions.js';
 import type { NodeStore } from '../core/ports.js';
 import type { OpContext } from '../core/ops/context.js';
@@ -27,12 +28,13 @@ export interface ApiDeps {
   /** How long a request may compute before searches give up (API Gateway waits 29 s). */
   timeBudgetMs?: number;
   now?: () => number;
-  log?: (line: string) => void;
+  /** Where server-side failures are reported (with their cause chain). */
+  log?: (message: string, error: unknown) => void;
 }
 
 export function createApiHandler(deps: ApiDeps) {
   const now = deps.now ?? Date.now;
-  const log = deps.log ?? ((line: string) => console.error(line));
+  const log = deps.log ?? ((message: string, error: unknown) => console.error(message, error));
 
   async function answer(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
     let request: ApiRequest | undefined;
@@ -44,10 +46,7 @@ export function createApiHandler(deps: ApiDeps) {
       route = ROUTES.get(request.route);
       if (!route) throw notFound(`unknown route '${request.route}'`);
       if (!route.methods.includes(request.method)) {
-        throw new TrackerError(
-          'methodNotAllowed',
-          `${request.method} is not allowed; use ${route.methods.join(' or ')}`,
-        );
+        throw methodNotAllowed(`${request.method} is not allowed; use ${route.methods.join(' or ')}`);
       }
       const caller = route.operation ? await deps.auth.identify(bearerToken(request)) : null;
       if (route.operation) {
@@ -61,16 +60,17 @@ export function createApiHandler(deps: ApiDeps) {
         caller: caller ?? ANONYMOUS,
         authorMode: deps.authorMode,
         now,
-        deadline: now() + (deps.timeBudgetMs ?? 25_000),
-        setPassword: deps.auth.setPassword,
+        deadline: now() + (deps.timeBudgetMs ?? TIME_BUDGET_MS),
+        accounts: deps.auth,
       };
-      const result = await route.run(ctx, request, deps.auth);
+      const result = await route.run(ctx, request);
       return json(result.status, result.body);
     } catch (thrown) {
       const error = toTrackerError(thrown);
       const name = route?.label ?? 'Request';
-      if (!error.exposed) log(`${name} failed: ${(thrown as Error)?.stack ?? String(thrown)}`);
-      return { statusCode: error.status, headers: TEXT, body: errorText(name, error) };
+      if (!error.exposed) log(`${name} failed:`, thrown);
+      const headers = error.code === 'unavailable' ? { ...TEXT, 'Retry-After': '1' } : TEXT;
+      return { statusCode: error.status, headers, body: errorText(name, error) };
     }
   }
 

@@ -1,9 +1,7 @@
 /** Reading an API Gateway (REST, v1 payload) event: route, path argument, body, bearer token. */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { badRequest, payloadTooLarge } from '../core/errors.js';
-
-/** Lambda accepts at most 6 MB of request; the local runtime applies the same bound. */
-export const MAX_BODY_BYTES = 6 * 1024 * 1024;
+import { MAX_BODY_BYTES } from '../core/limits.js';
 
 export interface ApiRequest {
   method: string;

@@ -1,11 +1,10 @@
 /** The REST routes: for each damas route name, its methods, required class and operation. */
-import type { Authenticator } from '../auth/authenticator.js';
-import { badRequest, notFound, forbidden } from '../core/errors.js';
+import { badRequest } from '../core/errors.js';
+import { createToken, listTokens, revokeToken, signIn, verify } from '../core/ops/accounts.js';
 import type { OpContext, OpResult } from '../core/ops/context.js';
 import { create, read, remove, update, upsert } from '../core/ops/crud.js';
 import { comment, lock, publish, unlock } from '../core/ops/files.js';
 import { graph, search, searchMongo, searchOne } from '../core/ops/query.js';
-import { NewTokenBody, parseBodyWith } from '../core/schemas.js';
 import type { Operation } from '../core/permissions.js';
 import { decodePathPiece, parseBody, type ApiRequest } from './request.js';
 
@@ -17,12 +16,10 @@ export interface Route {
   methods: readonly string[];
   /** The permission it needs; undefined for routes anyone may call (signIn, health). */
   operation?: Operation;
-  run(ctx: OpContext, request: ApiRequest, auth: Authenticator): Promise<OpResult>;
+  run(ctx: OpContext, request: ApiRequest): Promise<OpResult>;
 }
 
-const ok = (body: unknown, status = 200): OpResult => ({ status, body });
 const body = (request: ApiRequest) => parseBody(request);
-
 /** `read/a,b` → ['a','b'] (each piece percent-decoded); an empty path means no id. */
 function idsFromPath(rest: string): string | string[] {
   if (rest === '') throw badRequest('no id given in the URL');
@@ -67,35 +64,14 @@ const ROUTE_LIST: Route[] = [
   route('lock', ['PUT', 'POST'], 'lock', (ctx, r) => lock(ctx, body(r))),
   route('unlock', ['PUT', 'POST'], 'unlock', (ctx, r) => unlock(ctx, body(r))),
   route('comment', ['POST'], 'comment', (ctx, r) => comment(ctx, body(r))),
-  route('signIn', ['POST'], undefined, async (_ctx, r, auth) => {
-    return ok(await auth.signIn(body(r)));
+  route('signIn', ['POST'], undefined, (ctx, r) => signIn(ctx, body(r))),
+  route('verify', ['GET', 'POST'], 'verify', (ctx) => verify(ctx)),
+  route('tokens', ['GET', 'POST', 'DELETE'], 'tokens', (ctx, r) => {
+    if (r.method === 'GET') return listTokens(ctx);
+    if (r.method === 'POST') return createToken(ctx, body(r));
+    return revokeToken(ctx, decodePathPiece(r.rest));
   }),
-  route('verify', ['GET', 'POST'], 'verify', async (ctx) => {
-    if (ctx.caller.username === null) return ok({});
-    return ok(await ctx.store.get(`@${ctx.caller.username}`));
-  }),
-  route('tokens', ['GET', 'POST', 'DELETE'], 'tokens', (ctx, r, auth) => tokens(ctx, r, auth)),
-  route('health', ['GET'], undefined, async () => ok({ status: 'ok' })),
+  route('health', ['GET'], undefined, async () => ({ status: 200, body: { status: 'ok' } })),
 ];
 
 export const ROUTES = new Map(ROUTE_LIST.map((r) => [r.name.toLowerCase(), r]));
-
-/** API tokens: users manage their own, admins everyone's. */
-async function tokens(ctx: OpContext, request: ApiRequest, auth: Authenticator): Promise<OpResult> {
-  const me = ctx.caller.username;
-  const admin = ctx.caller.class === 'admin';
-  if (request.method === 'GET') return ok(await auth.listApiTokens(admin ? undefined : (me ?? '')));
-  if (request.method === 'POST') {
-    const { name, username = me } = parseBodyWith(NewTokenBody, body(request), 'token');
-    if (!username) throw badRequest('username is required');
-    if (username !== me && !admin) throw forbidden('only admins may create tokens for other users');
-    if (!(await ctx.store.get(`@${username}`))) throw notFound(`user @${username} does not exist`);
-    const { token, record } = await auth.createApiToken(username, name);
-    return ok({ ...record, token }, 201);
-  }
-  const id = decodePathPiece(request.rest);
-  const record = await auth.apiToken(id);
-  if (!record || (record.username !== me && !admin)) throw notFound(`token ${id} does not exist`);
-  await auth.revokeApiToken(id);
-  return ok(id);
-}

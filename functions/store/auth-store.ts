@@ -11,12 +11,15 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import type { ApiTokenRecord, AuthStore, Credential } from '../core/ports.js';
-import { isConditionFailed, mapStoreError } from './errors.js';
+import { isConditionFailed } from './errors.js';
+import { RequestRunner } from './runner.js';
 
 const SECRET_KEY = 'config#signing-secret';
 
 export class DynamoAuthStore implements AuthStore {
   private secret: Promise<Uint8Array> | undefined;
+  /** Maps SDK errors like the node store's requests (e.g. a key over DynamoDB's size limit). */
+  private readonly runner = new RequestRunner();
 
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -51,7 +54,7 @@ export class DynamoAuthStore implements AuthStore {
     const tokens: ApiTokenRecord[] = [];
     let start: Record<string, unknown> | undefined;
     do {
-      const out = await this.send(() =>
+      const out = await this.runner.run(() =>
         this.db.send(
           new ScanCommand({
             TableName: this.table,
@@ -68,7 +71,7 @@ export class DynamoAuthStore implements AuthStore {
   }
 
   async deleteToken(id: string): Promise<boolean> {
-    const out = await this.send(() =>
+    const out = await this.runner.run(() =>
       this.db.send(
         new DeleteCommand({ TableName: this.table, Key: { pk: `token#${id}` }, ReturnValues: 'ALL_OLD' }),
       ),
@@ -90,7 +93,7 @@ export class DynamoAuthStore implements AuthStore {
     if (existing) return Buffer.from(existing.value as string, 'base64');
     const value = Buffer.from(this.newSecret()).toString('base64');
     try {
-      await this.send(() =>
+      await this.runner.run(() =>
         this.db.send(
           new PutCommand({
             TableName: this.table,
@@ -107,23 +110,13 @@ export class DynamoAuthStore implements AuthStore {
   }
 
   private async get(pk: string): Promise<Record<string, unknown> | undefined> {
-    const out = await this.send(() =>
+    const out = await this.runner.run(() =>
       this.db.send(new GetCommand({ TableName: this.table, Key: { pk }, ConsistentRead: true })),
     );
     return out.Item;
   }
 
   private async put(item: Record<string, unknown>): Promise<void> {
-    await this.send(() => this.db.send(new PutCommand({ TableName: this.table, Item: item })));
-  }
-
-  /** Every request maps SDK errors (e.g. a key over DynamoDB's size limit) to domain errors. */
-  private async send<T>(run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (error) {
-      if (isConditionFailed(error)) throw error;
-      throw mapStoreError(error);
-    }
+    await this.runner.run(() => this.db.send(new PutCommand({ TableName: this.table, Item: item })));
   }
 }

@@ -1,5 +1,6 @@
 /** Mapping between nodes and DynamoDB items (see schema.ts for the layout). */
-import { byteLength, MAX_ID_BYTES, PARENT_KEY, type Node, type NodeBody } from '../core/nodes.js';
+import { MAX_ID_BYTES } from '../core/limits.js';
+import { byteLength, PARENT_KEY, type Node, type NodeBody } from '../core/nodes.js';
 import { dirOf, rootOf } from '../core/plan.js';
 
 export type Item = {

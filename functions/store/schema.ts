@@ -1,5 +1,7 @@
 /**
- * Table layout shared by the CDK stack and the local runtime, so both create the same tables.
+ * Every table of the tracker, declared once. The CDK stack, the local table creation, the
+ * environment variable names and the config loader all read this list: adding a table is one entry
+ * here plus its store module.
  *
  * nodes: one item per node. `pk` = the node's `_id`; `doc` = every other key of the node (a map,
  * so concurrent writers update different keys atomically with `SET doc.#k`). Sparse index keys:
@@ -7,32 +9,73 @@
  *   dir    containing folder ('/proj/a/')                         → folder listings (byDir)
  *   parent the node's `#parent` when it is a string               → children, comments (byParent)
  *   target the node's `tgt_id` when it is a string                → graph edges into a node (byTarget)
- * auth: credentials and API tokens, kept out of the nodes table (and so out of its stream).
+ * auth: credentials, API tokens and the signing secret, kept out of the nodes table (and so out of
+ * its stream). Nothing in it expires by itself, so it has no TTL.
  */
-export const NODES = {
-  partitionKey: 'pk',
-  document: 'doc',
-  stream: 'NEW_AND_OLD_IMAGES',
-  indexes: [
-    { name: 'byRoot', partitionKey: 'root', sortKey: 'pk' },
-    { name: 'byDir', partitionKey: 'dir', sortKey: 'pk' },
-    { name: 'byParent', partitionKey: 'parent', sortKey: 'pk' },
-    { name: 'byTarget', partitionKey: 'target', sortKey: 'pk' },
-  ],
-} as const;
+export interface KeyAttribute {
+  readonly name: string;
+  readonly type: 'S' | 'N';
+}
 
-export const AUTH = {
-  partitionKey: 'pk',
-  ttlAttribute: 'expiresAt',
-} as const;
+export interface IndexSpec {
+  readonly name: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey?: KeyAttribute;
+}
 
-export type IndexName = (typeof NODES.indexes)[number]['name'];
+export interface TableSpec {
+  /** Locally the table is `<prefix>-<suffix>`; in the cloud CloudFormation names it. */
+  readonly suffix: string;
+  /** The environment variable that gives handlers the table's name. */
+  readonly env: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey?: KeyAttribute;
+  /** Global secondary indexes, all projecting every attribute. */
+  readonly indexes: readonly IndexSpec[];
+  readonly stream?: 'NEW_AND_OLD_IMAGES' | 'NEW_IMAGE' | 'OLD_IMAGE' | 'KEYS_ONLY';
+  /** Attribute holding an expiry time (s epoch); DynamoDB deletes expired items. */
+  readonly ttlAttribute?: string;
+}
 
-/** Environment variables the infra sets and the handlers read (config is read once, at start). */
-export const ENV = {
-  nodesTable: 'NODES_TABLE',
-  authTable: 'AUTH_TABLE',
-  authMode: 'AUTH_MODE',
-  authorMode: 'AUTHOR_MODE',
-  dynamodbEndpoint: 'DYNAMODB_ENDPOINT',
-} as const;
+const text = (name: string): KeyAttribute => ({ name, type: 'S' });
+const byId = (name: string, partitionKey: string): IndexSpec => ({
+  name,
+  partitionKey: text(partitionKey),
+  sortKey: text('pk'),
+});
+
+export const TABLES = {
+  nodes: {
+    suffix: 'nodes',
+    env: 'NODES_TABLE',
+    partitionKey: text('pk'),
+    indexes: [
+      byId('byRoot', 'root'),
+      byId('byDir', 'dir'),
+      byId('byParent', 'parent'),
+      byId('byTarget', 'target'),
+    ],
+    stream: 'NEW_AND_OLD_IMAGES',
+  },
+  auth: {
+    suffix: 'auth',
+    env: 'AUTH_TABLE',
+    partitionKey: text('pk'),
+    indexes: [],
+  },
+} as const satisfies Record<string, TableSpec>;
+
+export type TableKey = keyof typeof TABLES;
+export const TABLE_KEYS = Object.keys(TABLES) as TableKey[];
+/** The same list, typed for code that walks every table. */
+export const TABLE_SPECS: Readonly<Record<TableKey, TableSpec>> = TABLES;
+
+export type IndexName = (typeof TABLES.nodes.indexes)[number]['name'];
+
+/** Table names as the local runtime creates them: `<prefix>-<suffix>`. */
+export function localTableNames(prefix = 'tracker'): Record<TableKey, string> {
+  return Object.fromEntries(TABLE_KEYS.map((key) => [key, `${prefix}-${TABLES[key].suffix}`])) as Record<
+    TableKey,
+    string
+  >;
+}

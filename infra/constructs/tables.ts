@@ -1,17 +1,23 @@
 /**
- * The tracker's DynamoDB tables, created from the layout in functions/store/schema.ts so the cloud
- * tables and the local (DynamoDB Local) tables cannot drift apart.
+ * The tracker's DynamoDB tables, one per entry of the table list (functions/store/schema.ts), so the
+ * cloud tables and the local (DynamoDB Local) tables cannot drift apart.
  *
  * Encryption: AWS-managed KMS key (`aws/dynamodb`). Data is encrypted at rest with KMS and every
  * key use is in CloudTrail, without a customer key to pay for, rotate and keep in sync with the
- * key grants of every reader (the API function and, later, the stream consumers). A studio that
- * needs its own key can switch to `TableEncryption.CUSTOMER_MANAGED`; the grants below then add
- * the KMS permissions automatically.
+ * key grants of every reader. A studio that needs its own key can switch to
+ * `TableEncryption.CUSTOMER_MANAGED`; the grants then add the KMS permissions automatically.
  */
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import {
+  AttributeType,
+  BillingMode,
+  StreamViewType,
+  Table,
+  TableEncryption,
+  type Attribute,
+} from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { AUTH, NODES } from '../../functions/store/schema.js';
+import { TABLE_KEYS, TABLE_SPECS, type KeyAttribute, type TableKey } from '../../functions/store/schema.js';
 
 /** Settings every tracker table shares: data outlives the stack and can be restored to any second. */
 const TABLE_DEFAULTS = {
@@ -22,32 +28,37 @@ const TABLE_DEFAULTS = {
   removalPolicy: RemovalPolicy.RETAIN,
 } as const;
 
+const attribute = (key: KeyAttribute | undefined): Attribute | undefined =>
+  key && { name: key.name, type: key.type === 'N' ? AttributeType.NUMBER : AttributeType.STRING };
+
+/** Construct id of a table: `nodes` → `Nodes`. */
+const constructId = (key: TableKey) => key[0]!.toUpperCase() + key.slice(1);
+
 export class TrackerTables extends Construct {
-  /** One item per node (see schema.ts), with a stream of old and new images for the event fan-out. */
-  public readonly nodes: Table;
-  /** Credentials, API tokens and the signing secret; expired sessions/tokens removed by TTL. */
-  public readonly auth: Table;
+  /** Every table by its key in the table list. */
+  public readonly byKey: Readonly<Record<TableKey, Table>>;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
-
-    this.nodes = new Table(this, 'Nodes', {
-      ...TABLE_DEFAULTS,
-      partitionKey: { name: NODES.partitionKey, type: AttributeType.STRING },
-      stream: StreamViewType[NODES.stream],
-    });
-    for (const index of NODES.indexes) {
-      this.nodes.addGlobalSecondaryIndex({
-        indexName: index.name,
-        partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
-        sortKey: { name: index.sortKey, type: AttributeType.STRING },
+    const tables = {} as Record<TableKey, Table>;
+    for (const key of TABLE_KEYS) {
+      const spec = TABLE_SPECS[key];
+      const table = new Table(this, constructId(key), {
+        ...TABLE_DEFAULTS,
+        partitionKey: attribute(spec.partitionKey)!,
+        sortKey: attribute(spec.sortKey),
+        stream: spec.stream && StreamViewType[spec.stream],
+        timeToLiveAttribute: spec.ttlAttribute,
       });
+      for (const index of spec.indexes) {
+        table.addGlobalSecondaryIndex({
+          indexName: index.name,
+          partitionKey: attribute(index.partitionKey)!,
+          sortKey: attribute(index.sortKey),
+        });
+      }
+      tables[key] = table;
     }
-
-    this.auth = new Table(this, 'Auth', {
-      ...TABLE_DEFAULTS,
-      partitionKey: { name: AUTH.partitionKey, type: AttributeType.STRING },
-      timeToLiveAttribute: AUTH.ttlAttribute,
-    });
+    this.byKey = tables;
   }
 }

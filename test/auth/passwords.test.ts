@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
-  MAX_PASSWORD_LENGTH,
   fakePasswordCheck,
   hashPassword,
   validatePasswordInput,
   verifyPassword,
 } from '../../functions/auth/passwords.js';
+import { MAX_PASSWORD_LENGTH } from '../../functions/core/limits.js';
 
 describe('hashPassword / verifyPassword', () => {
   it('round-trips and salts every hash', async () => {

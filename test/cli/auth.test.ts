@@ -2,7 +2,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addUser } from '../../functions/auth/users.js';
+import { addUser } from '../../functions/core/ops/accounts.js';
 import type { LocalTracker } from '../../local/runtime.js';
 import { startTestTracker } from '../support/tracker.js';
 import {

@@ -6,7 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addUser } from '../../functions/auth/users.js';
+import { addUser } from '../../functions/core/ops/accounts.js';
 import type { LocalTracker } from '../../local/runtime.js';
 import { startTestTracker } from '../support/tracker.js';
 import { buildTestCli, removeTempDirs, tempDir } from './helpers.js';

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TrackerClient } from '../../client/api-client.js';
 import { ApiError, UnreachableError } from '../../client/errors.js';
 import { publishFiles } from '../../client/publish.js';
-import { addUser } from '../../functions/auth/users.js';
+import { addUser } from '../../functions/core/ops/accounts.js';
 import type { LocalTracker } from '../../local/runtime.js';
 import { startTestTracker } from '../support/tracker.js';
 

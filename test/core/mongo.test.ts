@@ -3,11 +3,11 @@ import {
   compileMongoQuery,
   loadMongoEngine,
   decodeMongoQuery,
-  MAX_QUERY_DEPTH,
   paginate,
   parseSortSpec,
   sortNodes,
 } from '../../functions/core/mongo.js';
+import { MAX_QUERY_DEPTH } from '../../functions/core/limits.js';
 import { BadQueryError, type NodeLike } from '../../functions/core/search.js';
 
 beforeAll(loadMongoEngine);

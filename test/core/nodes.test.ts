@@ -5,12 +5,12 @@ import {
   asList,
   expandIds,
   generateId,
-  MAX_NODE_BYTES,
   resultStatus,
   storedSize,
   validateBody,
   validateId,
 } from '../../functions/core/nodes.js';
+import { MAX_NODE_BYTES } from '../../functions/core/limits.js';
 import { assertResponseFits } from '../../functions/core/ops/context.js';
 
 const codeOf = (fn: () => unknown) => {

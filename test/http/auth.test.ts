@@ -1,6 +1,6 @@
 /** jwt mode: signIn, verify, class permissions, API tokens, password changes, authorMode. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addUser, changePassword } from '../../functions/auth/users.js';
+import { addUser, changePassword } from '../../functions/core/ops/accounts.js';
 import type { LocalTracker } from '../../local/runtime.js';
 import { call, startTestTracker } from '../support/tracker.js';
 

@@ -23,7 +23,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { addUser } from '../../functions/auth/users.js';
+import { addUser } from '../../functions/core/ops/accounts.js';
 import type { Node } from '../../functions/core/nodes.js';
 import type { LocalTracker } from '../../local/runtime.js';
 import { startTestTracker } from '../support/tracker.js';

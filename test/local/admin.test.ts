@@ -34,7 +34,7 @@ describe('admin command', () => {
     expect(made.stdout).toMatch(/created @root \(admin\)/);
     const signed = await call(t, 'POST', 'signIn', { username: 'root', password: 'first-pw' });
     expect(signed.status).toBe(200);
-    expect((await admin(['user', 'add', 'root'], 'again\n')).code).toBe(1);
+    expect((await admin(['user', 'add', 'root'], 'again\n')).code).toBe(49); // conflict
   });
 
   it('creates, lists and revokes API tokens', async () => {
@@ -48,8 +48,12 @@ describe('admin command', () => {
     expect((await call(t, 'GET', 'verify', undefined, { token })).status).toBe(401);
   });
 
-  it('refuses an unknown user or an empty password', async () => {
-    expect((await admin(['token', 'create', 'nobody'])).stderr).toMatch(/user nobody does not exist/);
+  it('refuses an unknown user or an empty password, with the exit codes of the error table', async () => {
+    const unknown = await admin(['token', 'create', 'nobody']);
+    expect(unknown.stderr).toMatch(/user @nobody does not exist/);
+    expect(unknown.code).toBe(44);
+    expect((await admin(['token', 'revoke', '0123456789ab'])).code).toBe(44);
     expect((await admin(['user', 'add', 'empty'], '')).code).toBe(1);
+    expect((await admin(['user', 'add', 'bad name'], 'pw\n')).code).toBe(40);
   });
 });

@@ -9,11 +9,12 @@ import { createDocumentClient } from '../../functions/store/dynamo-client.js';
 import { toItem } from '../../functions/store/items.js';
 import { DynamoNodeStore } from '../../functions/store/node-store.js';
 import { prefixUpperBound } from '../../functions/store/requests.js';
-import { ensureTables, tableNames } from '../../local/tables.js';
+import { localTableNames } from '../../functions/store/schema.js';
+import { ensureTables } from '../../local/tables.js';
 
 const db = createDocumentClient(inject('dynamodbEndpoint'));
-const names = tableNames(`s${randomBytes(4).toString('hex')}`);
-const store = new DynamoNodeStore(db, names.nodesTable);
+const names = localTableNames(`s${randomBytes(4).toString('hex')}`);
+const store = new DynamoNodeStore(db, names.nodes);
 const FILLER = 1500;
 
 async function all(plan: Plan): Promise<{ ids: string[]; read: number }> {
@@ -36,7 +37,7 @@ beforeAll(async () => {
   ];
   for (let i = 0; i < nodes.length; i += 25) {
     const batch = nodes.slice(i, i + 25).map((n) => ({ PutRequest: { Item: toItem(n) } }));
-    await db.send(new BatchWriteCommand({ RequestItems: { [names.nodesTable]: batch } }));
+    await db.send(new BatchWriteCommand({ RequestItems: { [names.nodes]: batch } }));
   }
 });
 afterAll(() => db.destroy());

@@ -1,6 +1,6 @@
 /** One DynamoDB Local for the whole test run; each test file gets its own tables on it. */
 import type { TestProject } from 'vitest/node';
-import { startDynamoDbLocal } from '../../local/dynamodb-local.js';
+import { startDynamoDbLocal } from '../../local/dynamodb/launch.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -1,8 +1,9 @@
 /** What every operation receives, and the shape of its answer. */
 import { badRequest, forbidden } from '../errors.js';
+import { MAX_RESPONSE_BYTES } from '../limits.js';
 import { byteLength, type NodeBody, type Node } from '../nodes.js';
 import { checkWrite, isProtectedNodeId, type Caller, type Operation } from '../permissions.js';
-import type { NodeStore } from '../ports.js';
+import type { Accounts, NodeStore } from '../ports.js';
 
 export interface OpContext {
   store: NodeStore;
@@ -12,8 +13,8 @@ export interface OpContext {
   now: () => number;
   /** ms epoch after which long searches give up with a 4xx instead of running past the gateway's timeout. */
   deadline: number;
-  /** Stores a user's password (hashed by the implementation); set for operations that may touch users. */
-  setPassword?: (username: string, password: string) => Promise<void>;
+  /** Sign-in, passwords and API tokens. */
+  accounts: Accounts;
 }
 
 /** An operation's answer: an HTTP-like status and a JSON body (errors are thrown, not returned). */
@@ -26,9 +27,6 @@ export interface OpResult {
 export function actorName(caller: Caller): string {
   return caller.username ?? 'anonymous';
 }
-
-/** Largest JSON answer (Lambda answers at most 6 MB; keep room for headers and encoding). */
-export const MAX_RESPONSE_BYTES = 5 * 1024 * 1024;
 
 /** Throws 403 if the caller may not write `keys` (the client's keys) to node `id`, stored as `existing`. */
 export function assertCanWrite(

@@ -1,11 +1,17 @@
 /** create, read, update, upsert, delete: the damas CRUD operations. */
 import { badRequest, conflict, notFound, TrackerError } from '../errors.js';
+import { MAX_KEYS_PER_UPDATE } from '../limits.js';
 import { asList, isPlainObject, resultStatus, validateId, type Node, type NodeBody } from '../nodes.js';
 import { assertCanWrite, needsExisting, type OpContext, type OpResult } from './context.js';
-import { createUnits, newNode, parseElements, savePassword, takePassword, writableKeys } from './elements.js';
-
-/** Most keys one update may name (DynamoDB limits an update expression to 4 KB). */
-export const MAX_KEYS_PER_UPDATE = 200;
+import { takePassword } from '../users.js';
+import {
+  createUnits,
+  isGeneratedId,
+  newNode,
+  parseElements,
+  savePassword,
+  writableKeys,
+} from './elements.js';
 
 export async function create(ctx: OpContext, body: unknown): Promise<OpResult> {
   const { items, single } = asList(body);
@@ -91,11 +97,15 @@ export async function upsert(ctx: OpContext, body: unknown): Promise<OpResult> {
   const ids = fresh.map((n) => n._id);
   const existing = await existingFor(ctx, ids);
   ids.forEach((id, i) => assertCanWrite(ctx, 'upsert', id, writableKeys(ctx, elements[i]!), existing[i]));
-  const plans = elements.map((e) => changes(ctx, e, 'upsert'));
+  // A generated id names a new node: it is created, with no other key if none is given (damas-core).
+  const plans = elements.map((e) => (isGeneratedId(e._id, true) ? undefined : changes(ctx, e, 'upsert')));
   const { results, refused } = await eachElement(fresh, async (node, i) => {
-    const saved = await ctx.store.upsert(node._id, plans[i]!.set, plans[i]!.remove, withoutNulls(node));
-    await savePassword(ctx, secrets[i]);
-    return saved;
+    const plan = plans[i];
+    const saved = plan
+      ? await ctx.store.upsert(node._id, plan.set, plan.remove, withoutNulls(node))
+      : (await createUnits(ctx, [[withoutNulls(node)]]))[0]?.[0];
+    if (saved) await savePassword(ctx, secrets[i]);
+    return saved ?? null;
   });
   if (refused && results.every((r) => r === null)) throw refused;
   return { status: resultStatus(results, 200, 200), body: results.length === 1 ? results[0] : results };

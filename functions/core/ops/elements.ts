@@ -1,12 +1,23 @@
 /** Turning request elements into nodes to write: ids, system keys, user passwords. */
 import { badRequest } from '../errors.js';
+import { MAX_ELEMENTS } from '../limits.js';
 import { expandIds, generateId, validateBody, validateId, type Node, type NodeBody } from '../nodes.js';
-import { isUserClass } from '../permissions.js';
 import { actorName, type OpContext } from './context.js';
 
-/** Validates every element before anything is written, expanding `_id` arrays. */
+/** Validates every element before anything is written, expanding `_id` arrays (the limit counts each id). */
 export function parseElements(items: readonly unknown[]): NodeBody[] {
-  return expandIds(items.map((item, i) => validateBody(item, items.length > 1 ? `element ${i}` : 'element')));
+  const elements = items.map((item, i) => validateBody(item, items.length > 1 ? `element ${i}` : 'element'));
+  const count = elements.reduce((n, e) => n + (Array.isArray(e._id) ? e._id.length : 1), 0);
+  assertElementCount(count);
+  return expandIds(elements);
+}
+
+export function assertElementCount(count: number): void {
+  if (count > MAX_ELEMENTS) {
+    throw badRequest(
+      `at most ${MAX_ELEMENTS} elements per request, counting each id of an _id array; split it`,
+    );
+  }
 }
 
 /** The keys a caller may write: `_id` is the address, `author`/`time` are the server's unless admin. */
@@ -19,43 +30,24 @@ export function writableKeys(ctx: OpContext, element: NodeBody): NodeBody {
   return keys;
 }
 
-const isGenerated = (id: unknown, allowNullString: boolean) =>
+/** An absent or null `_id` asks for a generated one (upsert also takes damas-core's "null"). */
+export const isGeneratedId = (id: unknown, allowNullString: boolean) =>
   id === undefined || id === null || (allowNullString && id === 'null');
 
 /** A new node from an element: generated id when absent, `author` and `time` set (admins may supply them). */
 export function newNode(ctx: OpContext, element: NodeBody, opts: { nullStringId?: boolean } = {}): Node {
-  const id = isGenerated(element._id, opts.nullStringId ?? false)
+  const id = isGeneratedId(element._id, opts.nullStringId ?? false)
     ? generateId(ctx.now())
     : validateId(element._id);
   return { _id: id, author: actorName(ctx.caller), time: ctx.now(), ...writableKeys(ctx, element) } as Node;
 }
 
-/** A password given on a user node (`@name`) is taken out of the node and stored hashed, apart. */
-export function takePassword(
-  node: NodeBody & { _id?: unknown },
-): { username: string; password: string } | undefined {
-  const id = node._id;
-  if (typeof id !== 'string' || !id.startsWith('@')) return undefined;
-  if (node.class !== undefined && !isUserClass(node.class)) {
-    throw badRequest(`class must be one of guest, user, editor, admin`);
-  }
-  if (!('password' in node)) return undefined;
-  const password = node.password;
-  delete node.password;
-  if (typeof password !== 'string' || password.length === 0 || password.length > 1024) {
-    throw badRequest('password must be a non-empty string of at most 1024 characters');
-  }
-  return { username: id.slice(1), password };
-}
-
-/** Runs after a successful write of a user node. */
+/** Stores the password taken from a user node (see users.ts) once the node is written. */
 export async function savePassword(
   ctx: OpContext,
   secret: { username: string; password: string } | undefined,
 ): Promise<void> {
-  if (!secret) return;
-  if (!ctx.setPassword) throw badRequest('passwords cannot be set on this tracker');
-  await ctx.setPassword(secret.username, secret.password);
+  if (secret) await ctx.accounts.setPassword(secret.username, secret.password);
 }
 
 /**

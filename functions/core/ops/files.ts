@@ -1,9 +1,10 @@
 /** publish, lock, unlock, comment: the file operations SyncPlanet adds to damas CRUD. */
 import { badRequest, conflict, notFound } from '../errors.js';
+import { MAX_LOCK_IDS } from '../limits.js';
 import { asList, generateId, PARENT_KEY, resultStatus, validateId, type Node } from '../nodes.js';
 import { actorName, assertCanWrite, needsExisting, type OpContext, type OpResult } from './context.js';
 import { parseIds } from './crud.js';
-import { createUnits, newNode, parseElements, writableKeys } from './elements.js';
+import { assertElementCount, createUnits, newNode, parseElements, writableKeys } from './elements.js';
 
 /**
  * Creates file nodes, each with a history child (`#parent` = the file, same keys, new id) written
@@ -39,9 +40,6 @@ export async function publish(ctx: OpContext, body: unknown): Promise<OpResult> 
     );
   return { status, body: [...created.map((u) => u[0]!), ...created.map((u) => u[1]!)] };
 }
-
-/** A lock request is one DynamoDB transaction (all or nothing), which holds at most 100 items. */
-export const MAX_LOCK_IDS = 100;
 
 async function lockOrUnlock(ctx: OpContext, body: unknown, operation: 'lock' | 'unlock'): Promise<OpResult> {
   const { ids } = parseIds(body);
@@ -85,6 +83,7 @@ export async function comment(ctx: OpContext, body: unknown): Promise<OpResult> 
       return node;
     });
   });
+  assertElementCount(comments.length);
   const parents = await ctx.store.getMany(comments.map((c) => c[PARENT_KEY] as string));
   const withParent = comments.filter((_, i) => parents[i]);
   const saved = new Set(

@@ -9,6 +9,7 @@ import {
   parseSortSpec,
   sortNodes,
 } from '../mongo.js';
+import { MAX_GRAPH_NODES } from '../limits.js';
 import { parseBodyWith, SearchMongoBody } from '../schemas.js';
 import { resultStatus, type Node } from '../nodes.js';
 import { planDamas, planMongo } from '../plan.js';
@@ -16,9 +17,6 @@ import type { Plan } from '../ports.js';
 import { matchesTerms, parseDamasQuery } from '../search.js';
 import { assertResponseFits, checkDeadline, type OpContext, type OpResult } from './context.js';
 import { parseIds } from './crud.js';
-
-/** Most nodes a graph walk may collect before it answers 400. */
-export const MAX_GRAPH_NODES = 10_000;
 
 /** Every node the plan yields that matches, page by page, bounded by the context's deadline. */
 async function* matching(ctx: OpContext, plan: Plan, test: (n: Node) => boolean, operation: string) {

@@ -1,47 +1,32 @@
 /**
- * Serves a Lambda REST handler over node:http the way API Gateway would call it: a v1 proxy event
- * in, the handler's result out. This is the only part of the cloud the local runtime re-creates.
+ * Serves a Lambda REST handler the way API Gateway calls it: a v1 proxy event in, the handler's
+ * result out, with API Gateway's body limit. The only part of the REST cloud re-created locally.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { MAX_BODY_BYTES } from '../functions/http/request.js';
+import { payloadTooLarge } from '../functions/core/errors.js';
+import { MAX_BODY_BYTES } from '../functions/core/limits.js';
+import { sendError, type HttpMount } from './host.js';
 
 export type RestHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
 /** API Gateway's integration timeout; the local context reports the same remaining time. */
 const GATEWAY_TIMEOUT_MS = 29_000;
-const TEXT = { 'Content-Type': 'text/plain; charset=utf-8' };
 
-export function createHttpServer(api: RestHandler): Server {
-  return createServer((req, res) => {
-    serve(api, req, res).catch((error: unknown) => {
-      console.error('local http adapter:', error);
-      if (!res.headersSent) res.writeHead(500, TEXT);
-      res.end('Request error: internal error');
-    });
-  });
-}
-
-async function serve(api: RestHandler, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const target = req.url ?? '';
-  if (!target.startsWith('/') || target.startsWith('//') || !URL.canParse(target, 'http://localhost')) {
-    res.writeHead(400, TEXT).end('Request error: malformed request target');
-    return;
-  }
-  const url = new URL(target, 'http://localhost');
-  if (url.pathname !== '/api' && !url.pathname.startsWith('/api/')) {
-    res.writeHead(404, TEXT).end(`Request error: not found: ${url.pathname} (the API is under /api/)`);
-    return;
-  }
-  const body = await readBody(req);
-  if (body === undefined) {
-    res.writeHead(413, { ...TEXT, Connection: 'close' });
-    res.end(`Request error: request body is over the ${MAX_BODY_BYTES / 1024 / 1024} MB limit`);
-    return;
-  }
-  const result = await api(toEvent(req, url, body), lambdaContext());
-  res.writeHead(result.statusCode, { ...result.headers } as Record<string, string>);
-  res.end(result.body);
+/** A host mount that hands every request under its prefix (`/api`) to the REST handler. */
+export function restMount(handler: RestHandler, prefix = '/api'): HttpMount {
+  return async (req, res, url) => {
+    const body = await readBody(req);
+    if (body === undefined) {
+      const limit = `${MAX_BODY_BYTES / 1024 / 1024} MB`;
+      return sendError(res, payloadTooLarge(`request body is over the ${limit} limit`), {
+        Connection: 'close',
+      });
+    }
+    const result = await handler(toEvent(req, url, body, prefix), lambdaContext());
+    res.writeHead(result.statusCode, { ...result.headers } as Record<string, string>);
+    res.end(result.body);
+  };
 }
 
 /** The body as text, or undefined when it is over the Lambda payload limit. */
@@ -62,7 +47,7 @@ function readBody(req: IncomingMessage): Promise<string | undefined> {
   });
 }
 
-function toEvent(req: IncomingMessage, url: URL, body: string): APIGatewayProxyEvent {
+function toEvent(req: IncomingMessage, url: URL, body: string, prefix: string): APIGatewayProxyEvent {
   const headers: Record<string, string> = {};
   const multiValueHeaders: Record<string, string[]> = {};
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
@@ -72,11 +57,11 @@ function toEvent(req: IncomingMessage, url: URL, body: string): APIGatewayProxyE
     (multiValueHeaders[name] ??= []).push(value);
   }
   const query = [...url.searchParams.keys()];
-  const proxy = url.pathname.replace(/^\/api\/?/, '');
+  const proxy = url.pathname.slice(prefix.length).replace(/^\//, '');
   return {
     httpMethod: req.method ?? 'GET',
     path: url.pathname, // REST APIs pass the path still percent-encoded
-    resource: '/api/{proxy+}',
+    resource: `${prefix}/{proxy+}`,
     pathParameters: proxy ? { proxy } : null,
     headers,
     multiValueHeaders,

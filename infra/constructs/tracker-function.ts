@@ -1,24 +1,38 @@
 /**
- * The REST API's Lambda function: bundled locally with esbuild (never Docker), its own log group and
- * an explicit role that can only write its own logs, send X-Ray traces and read/write the two tables.
+ * One Lambda function of the tracker: bundled locally with esbuild (never Docker), its own log
+ * group, and an explicit role that can only write its own logs, send X-Ray traces and use the
+ * tables it is given, with the access it is given. The function learns the names of those tables,
+ * and of no other, through the variables of the table list.
  */
 import { type CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib';
-import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
-import { ENV } from '../../functions/store/schema.js';
+import { tableEnvironment } from '../../functions/config.js';
+import { TABLE_SPECS, type TableKey } from '../../functions/store/schema.js';
+import type { TrackerTables } from './tables.js';
 
-export interface ApiFunctionProps {
+export type TableAccess = 'read' | 'readWrite';
+
+export interface TrackerFunctionProps {
   /** Repository root: holds package-lock.json and functions/. */
   readonly projectRoot: string;
-  readonly nodesTable: ITable;
-  readonly authTable: ITable;
-  /** Non-editors may only change nodes they authored. */
-  readonly authorMode: boolean;
+  /** The handler module, relative to the project root; it exports `handler`. */
+  readonly entry: string;
+  readonly description: string;
+  readonly tables: TrackerTables;
+  /** The tables this function may use, and how. */
+  readonly access: Partial<Record<TableKey, TableAccess>>;
+  /** Settings besides the table names. */
+  readonly environment?: Record<string, string>;
+  /** Default 256 MB. */
+  readonly memorySize?: number;
+  /** Default 30 s. */
+  readonly timeout?: Duration;
   readonly logRetention: RetentionDays;
 }
 
@@ -26,43 +40,42 @@ export interface ApiFunctionProps {
 const ESM_REQUIRE_BANNER =
   "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
 
-export class ApiFunction extends Construct {
+export class TrackerFunction extends Construct {
   public readonly function: NodejsFunction;
   public readonly logGroup: LogGroup;
   public readonly role: Role;
 
-  constructor(scope: Construct, id: string, props: ApiFunctionProps) {
+  constructor(scope: Construct, id: string, props: TrackerFunctionProps) {
     super(scope, id);
+    const granted = Object.entries(props.access) as [TableKey, TableAccess][];
+    if (granted.length === 0) throw new Error(`${id}: a tracker function needs at least one table`);
 
     this.logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention });
-
     // An explicit role instead of the default one, which would carry the AWS-managed
     // AWSLambdaBasicExecutionRole (logs:* on every log group of the account).
     this.role = new Role(this, 'Role', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description: 'SyncPlanet tracker REST API function',
+      description: props.description,
     });
     this.logGroup.grantWrite(this.role);
 
+    const tables = granted.map(([key, access]) => ({ key, access, table: props.tables.byKey[key] }));
     this.function = new NodejsFunction(this, 'Function', {
-      entry: join(props.projectRoot, 'functions/http/handler.ts'),
+      entry: join(props.projectRoot, props.entry),
       handler: 'handler',
+      description: props.description,
       projectRoot: props.projectRoot,
       depsLockFilePath: join(props.projectRoot, 'package-lock.json'),
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
-      // scrypt password hashing is CPU and memory bound; Lambda CPU scales with memory.
-      memorySize: 1024,
-      // API Gateway gives up after 29 s; the function must not run longer than its caller waits.
-      timeout: Duration.seconds(29),
+      memorySize: props.memorySize ?? 256,
+      timeout: props.timeout ?? Duration.seconds(30),
       role: this.role,
       logGroup: this.logGroup,
       tracing: Tracing.ACTIVE,
       environment: {
-        [ENV.nodesTable]: props.nodesTable.tableName,
-        [ENV.authTable]: props.authTable.tableName,
-        [ENV.authMode]: 'jwt',
-        [ENV.authorMode]: String(props.authorMode),
+        ...tableEnvironment(Object.fromEntries(tables.map(({ key, table }) => [key, table.tableName]))),
+        ...props.environment,
         NODE_OPTIONS: '--enable-source-maps',
       },
       bundling: {
@@ -80,14 +93,17 @@ export class ApiFunction extends Construct {
       },
     });
 
-    props.nodesTable.grantReadWriteData(this.role);
-    props.authTable.grantReadWriteData(this.role);
-
-    this.acknowledgeNagFindings(props.nodesTable);
+    for (const { access, table } of tables) {
+      if (access === 'read') table.grantReadData(this.role);
+      else table.grantReadWriteData(this.role);
+    }
+    this.acknowledgeNagFindings(
+      tables.flatMap(({ key, table }) => (TABLE_SPECS[key].indexes.length ? [table] : [])),
+    );
   }
 
   /** cdk-nag (AwsSolutions) findings acknowledged on the exact resource, each with its reason. */
-  private acknowledgeNagFindings(nodesTable: ITable): void {
+  private acknowledgeNagFindings(indexedTables: Table[]): void {
     Validations.of(this.function.node.defaultChild as CfnElement).acknowledge({
       id: 'AwsSolutions-L1',
       reason:
@@ -95,7 +111,6 @@ export class ApiFunction extends Construct {
         'on Node 20/22. Move to nodejs24.x together with the bundle target once tested on Node 24.',
     });
     const policy = this.role.node.findChild('DefaultPolicy').node.defaultChild as CfnElement;
-    const nodesTableId = Stack.of(this).getLogicalId(nodesTable.node.defaultChild as CfnElement);
     Validations.of(policy).acknowledge(
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
@@ -103,12 +118,12 @@ export class ApiFunction extends Construct {
           'Only the X-Ray actions (PutTraceSegments, PutTelemetryRecords) are on "*": X-Ray supports no ' +
           'resource-level permissions.',
       },
-      {
-        id: `AwsSolutions-IAM5[Resource::<${nodesTableId}.Arn>/index/*]`,
+      ...indexedTables.map((table) => ({
+        id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(table.node.defaultChild as CfnElement)}.Arn>/index/*]`,
         reason:
-          "The wildcard covers only the nodes table's own GSIs (NODES.indexes in schema.ts), all of which " +
-          'the store queries; no other table or index is reachable.',
-      },
+          "The wildcard covers only this table's own GSIs (its indexes in the table list, " +
+          'functions/store/schema.ts), which the store queries; no other table or index is reachable.',
+      })),
     );
   }
 }

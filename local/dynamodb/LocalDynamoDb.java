@@ -8,7 +8,7 @@
 //
 // Run with Java's single-file source mode (no compile step):
 //   java -cp 'DIR/DynamoDBLocal.jar:DIR/DynamoDBLocal_lib/*' -Djava.library.path=DIR/DynamoDBLocal_lib \
-//     local/LocalDynamoDb.java -port 8000 -inMemory -sharedDb -disableTelemetry
+//     local/dynamodb/LocalDynamoDb.java -port 8000 -inMemory -sharedDb -disableTelemetry
 //
 // System properties:
 //   -Dlocalddb.host=ADDR      address to bind (default 127.0.0.1)

@@ -1,0 +1,60 @@
+/**
+ * The request runner every DynamoDB call of a store goes through: it caps the requests in flight,
+ * counts the capacity they consumed and maps SDK errors to domain errors (condition failures pass
+ * through unmapped, for the callers that resolve them).
+ */
+import type { ConsumedCapacity } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import pLimit from 'p-limit';
+import { isConditionFailed, mapStoreError } from './errors.js';
+
+/** Most DynamoDB requests one runner (so one store) has in flight. */
+export const MAX_IN_FLIGHT = 16;
+
+/** Read and write capacity consumed through a runner (for the benchmark and logs). */
+export interface CapacityCounter {
+  read: number;
+  write: number;
+}
+
+type Consumed = { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] };
+
+export class RequestRunner {
+  readonly consumed: CapacityCounter = { read: 0, write: 0 };
+  private readonly limit = pLimit(MAX_IN_FLIGHT);
+
+  /** Runs a request without counting capacity. */
+  run<T>(request: () => Promise<T>): Promise<T> {
+    return this.track(undefined, request);
+  }
+
+  /** Runs a request and counts its consumed capacity as reads. */
+  read<T extends Consumed>(request: () => Promise<T>): Promise<T> {
+    return this.track('read', request);
+  }
+
+  /** Runs a request and counts its consumed capacity as writes. */
+  write<T extends Consumed>(request: () => Promise<T>): Promise<T> {
+    return this.track('write', request);
+  }
+
+  private async track<T>(kind: keyof CapacityCounter | undefined, request: () => Promise<T>): Promise<T> {
+    try {
+      const out = await this.limit(request);
+      if (kind)
+        for (const c of [(out as Consumed).ConsumedCapacity ?? []].flat())
+          this.consumed[kind] += c.CapacityUnits ?? 0;
+      return out;
+    } catch (error) {
+      if (isConditionFailed(error)) throw error;
+      throw mapStoreError(error);
+    }
+  }
+}
+
+/** What the node store's request modules share: the client, the table and the runner. */
+export interface StoreContext {
+  readonly db: DynamoDBDocumentClient;
+  readonly table: string;
+  readonly runner: RequestRunner;
+}
