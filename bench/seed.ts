@@ -14,9 +14,8 @@ const BATCH_WRITE_SIZE = 25;
 
 const pad = (n: number, width: number) => String(n).padStart(width, '0');
 
-export const folderPath = (folder: number): string => `/proj/shot${pad(folder, 4)}/`;
-export const filePath = (folder: number, file: number): string =>
-  `${folderPath(folder)}img.${pad(file, 4)}.exr`;
+const folderPath = (folder: number): string => `/proj/shot${pad(folder, 4)}/`;
+const filePath = (folder: number, file: number): string => `${folderPath(folder)}img.${pad(file, 4)}.exr`;
 
 /** The fixed-size folder that the search figures list and search (seeded first, so always full). */
 const BENCH_FOLDER_INDEX = 42;
@@ -65,7 +64,7 @@ export async function batchWrite(
  * Items in the table. DynamoDB Local's DescribeTable reports the exact, current ItemCount (AWS
  * refreshes it only every few hours; a COUNT scan of 100k items takes ~20 s on DynamoDB Local).
  */
-export async function countItems(db: DynamoDBDocumentClient, table: string): Promise<number> {
+async function countItems(db: DynamoDBDocumentClient, table: string): Promise<number> {
   const out = await db.send(new DescribeTableCommand({ TableName: table }));
   return out.Table?.ItemCount ?? 0;
 }

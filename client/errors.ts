@@ -1,11 +1,8 @@
 /**
  * What a tracker call can fail with: the server answered an error status (ApiError), or it could
- * not be reached (UnreachableError). Both know their damas CLI exit code.
+ * not be reached (UnreachableError). Both know their damas CLI exit code from the error table.
  */
-import { exitCodeForStatus } from '../functions/core/errors.js';
-
-/** The damas exit code for a server that cannot be reached (curl status 000). */
-export const UNREACHABLE_EXIT_CODE = 3;
+import { exitCodeForStatus, TrackerError } from '../functions/core/errors.js';
 
 /** The server answered with a status of 300 or more (207 is a success carrying nulls, not an error). */
 export class ApiError extends Error {
@@ -35,14 +32,13 @@ export class ApiError extends Error {
 }
 
 /** No HTTP answer: connection refused, DNS failure, reset, or timeout. */
-export class UnreachableError extends Error {
+export class UnreachableError extends TrackerError {
   override readonly name = 'UnreachableError';
-  readonly exitCode = UNREACHABLE_EXIT_CODE;
   constructor(
     readonly url: string,
     cause: unknown,
   ) {
-    super(`server ${new URL(url).origin} is unreachable (${describeCause(cause)})`, { cause });
+    super('unreachable', `server ${new URL(url).origin} is unreachable (${describeCause(cause)})`, { cause });
   }
 }
 

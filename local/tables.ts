@@ -21,7 +21,7 @@ const keySchema = (partitionKey: KeyAttribute, sortKey?: KeyAttribute) => [
 ];
 
 /** The CreateTable request of one table entry. */
-export function createTableInput(name: string, spec: TableSpec): CreateTableCommandInput {
+function createTableInput(name: string, spec: TableSpec): CreateTableCommandInput {
   const attributes = new Map<string, KeyAttribute['type']>();
   for (const key of [
     spec.partitionKey,

@@ -1,24 +1,19 @@
-/** Errors of the CLI itself and the exit code of anything thrown (damas man page codes). */
-import { ApiError, UnreachableError } from '../errors.js';
-
-export const EXIT_USAGE = 1;
-export const EXIT_NOT_REPOSITORY = 2;
-export const EXIT_OTHER = 60;
+/** Errors of the CLI itself; their exit codes come from the error table (functions/core/errors.ts). */
+import { TrackerError } from '../../functions/core/errors.js';
 
 /** Bad arguments or input: nothing was sent. Printed with the command's usage line. */
-export class UsageError extends Error {
+export class UsageError extends TrackerError {
   override readonly name = 'UsageError';
   /** `damas create [options] <json...>`, filled in by the command that failed. */
   usage: string | undefined;
+  constructor(message: string) {
+    super('usage', message);
+  }
 }
 
-export class NotRepositoryError extends Error {
+export class NotRepositoryError extends TrackerError {
   override readonly name = 'NotRepositoryError';
-}
-
-export function exitCodeOf(error: unknown): number {
-  if (error instanceof UsageError) return EXIT_USAGE;
-  if (error instanceof NotRepositoryError) return EXIT_NOT_REPOSITORY;
-  if (error instanceof ApiError || error instanceof UnreachableError) return error.exitCode;
-  return EXIT_OTHER;
+  constructor(message: string) {
+    super('notRepository', message);
+  }
 }

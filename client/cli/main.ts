@@ -1,9 +1,9 @@
 /** Runs one damas command line: parse, run the handler, print, and answer the exit code. */
-import { exitCodeForStatus } from '../../functions/core/errors.js';
+import { ERROR_TABLE, exitCodeForStatus, exitCodeOf } from '../../functions/core/errors.js';
 import { ApiError } from '../errors.js';
 import { HANDLERS } from './commands/index.js';
 import { CliContext, type GlobalFlags, type Io, type Outcome } from './context.js';
-import { EXIT_USAGE, exitCodeOf, UsageError } from './failures.js';
+import { UsageError } from './failures.js';
 import { formatResult } from './output.js';
 import { buildProgram, ParseFailure, usageOf } from './program.js';
 
@@ -44,7 +44,7 @@ function report(error: unknown, io: Io, flags: GlobalFlags): number {
     if (exitCode === 0) return 0; // --help
     const reason = code === 'commander.help' ? 'missing command' : error.message;
     io.stderr.write(`damas: ${reason}\nusage: ${error.usage}\n`);
-    return EXIT_USAGE;
+    return ERROR_TABLE.usage.exitCode;
   }
   if (error instanceof UsageError) {
     io.stderr.write(`damas: ${error.message}\n${error.usage ? `usage: ${error.usage}\n` : ''}`);

@@ -66,7 +66,7 @@ function physical(path: string): string {
 }
 
 /** `KEY="value"`, `KEY='value'` or `KEY=value` lines; comments and other keys are ignored. */
-export function parseConfig(text: string): RepositoryConfig {
+function parseConfig(text: string): RepositoryConfig {
   const config: RepositoryConfig = {};
   for (const line of text.split('\n')) {
     const match = /^\s*(?:export\s+)?([A-Z_]+)=(?:"([^"]*)"|'([^']*)'|(\S*))\s*(?:#.*)?$/.exec(line);

@@ -2,6 +2,7 @@
  * The one description of the `damas` CLI: global options, commands, environment, exit codes and
  * examples. It drives the commander program (program.ts), `--help`, and README-cli.md (docs.ts).
  */
+import { exitCodeMeanings } from '../../functions/core/errors.js';
 
 export interface OptionSpec {
   /** Commander syntax: `-r, --recursive`, `--site <name>`. */
@@ -253,18 +254,5 @@ export const ENVIRONMENT: [string, string][] = [
   ['XDG_CONFIG_HOME', 'where damas/tokens.json is kept (default ~/.config)'],
 ];
 
-/** Exit codes of the damas man page; 7 and 40-60 come from the HTTP status (functions/core/errors.ts). */
-export const EXIT_CODES: [number, string][] = [
-  [0, 'success'],
-  [1, 'syntax or usage error (nothing was sent)'],
-  [2, 'not a damas repository (or any parent)'],
-  [3, 'server unreachable'],
-  [7, '207 multi-status: some elements failed (null in the answer)'],
-  [40, '400 bad request'],
-  [41, '401 unauthorized'],
-  [43, '403 forbidden'],
-  [44, '404 not found'],
-  [49, '409 conflict'],
-  [50, '500 internal server error'],
-  [60, 'any other error'],
-];
+/** Exit codes of the damas man page, from the error table (functions/core/errors.ts). */
+export const EXIT_CODES = exitCodeMeanings();

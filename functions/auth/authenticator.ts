@@ -23,7 +23,7 @@ import {
   verifyApiTokenSecret,
 } from './tokens.js';
 
-export const DEFAULT_SESSION = '1d';
+const DEFAULT_SESSION = '1d';
 
 export class Authenticator implements Accounts {
   constructor(

@@ -5,9 +5,9 @@
  */
 export const ERROR_TABLE = {
   // Failures of a command line before or instead of an HTTP answer.
-  usage: { exitCode: 1, frame: 'usage', title: 'syntax or usage error' },
-  notRepository: { exitCode: 2, frame: 'not_repository', title: 'not a damas repository' },
-  unreachable: { exitCode: 3, frame: 'unreachable', title: 'server is unreachable' },
+  usage: { exitCode: 1, frame: 'usage', title: 'syntax or usage error (nothing was sent)' },
+  notRepository: { exitCode: 2, frame: 'not_repository', title: 'not a damas repository (or any parent)' },
+  unreachable: { exitCode: 3, frame: 'unreachable', title: 'server unreachable' },
   // Answers of the tracker.
   badRequest: { status: 400, exitCode: 40, frame: 'bad_request', title: 'bad request' },
   unauthorized: { status: 401, exitCode: 41, frame: 'unauthorized', title: 'unauthorized' },
@@ -40,13 +40,13 @@ export type ErrorCode = keyof typeof ERROR_TABLE;
 const ROWS: Record<ErrorCode, ErrorRow> = ERROR_TABLE;
 
 /** Exit codes of outcomes that are not errors: success, and 207 (some elements failed). */
-export const EXIT_SUCCESS = 0;
-export const EXIT_MULTI_STATUS = 7;
+const EXIT_SUCCESS = 0;
+const EXIT_MULTI_STATUS = 7;
 /** Any server status the table does not list ("unknown server error"). */
-export const EXIT_UNKNOWN = 60;
+const EXIT_UNKNOWN = 60;
 
 export class TrackerError extends Error {
-  override readonly name = 'TrackerError';
+  override readonly name: string = 'TrackerError';
   constructor(
     readonly code: ErrorCode,
     message: string,
@@ -93,7 +93,7 @@ export function toTrackerError(error: unknown): TrackerError {
 }
 
 /** The reason shown to a client: the message of client errors, the row's title otherwise. */
-export function publicReason(error: TrackerError): string {
+function publicReason(error: TrackerError): string {
   return error.exposed ? error.message : ERROR_TABLE[error.code].title;
 }
 
@@ -116,6 +116,21 @@ export function exitCodeForStatus(status: number): number {
   if (status === 207) return EXIT_MULTI_STATUS;
   if (status < 300) return EXIT_SUCCESS;
   return EXIT_CODE_BY_STATUS.get(status) ?? EXIT_UNKNOWN;
+}
+
+/** The damas CLI's exit codes and what each means, from the table (help text and docs). */
+export function exitCodeMeanings(): [number, string][] {
+  const meanings = new Map<number, string>([
+    [EXIT_SUCCESS, 'success'],
+    [EXIT_MULTI_STATUS, '207 multi-status: some elements failed (null in the answer)'],
+  ]);
+  const others: number[] = [];
+  for (const row of Object.values(ROWS)) {
+    if (row.exitCode === EXIT_UNKNOWN) others.push(row.status!);
+    else meanings.set(row.exitCode, row.status ? `${row.status} ${row.title}` : row.title);
+  }
+  meanings.set(EXIT_UNKNOWN, `any other error (${others.join(', ')}, or any other status)`);
+  return [...meanings].sort(([a], [b]) => a - b);
 }
 
 /** Exit code of anything thrown: table rows by code, everything else "unknown" (60). */

@@ -15,7 +15,7 @@ export const MAX_ELEMENTS = 1000;
 /** Ids are index sort keys in DynamoDB: at most 1024 bytes. */
 export const MAX_ID_BYTES = 1024;
 /** DynamoDB's item size limit. */
-export const MAX_ITEM_BYTES = 400 * 1024;
+const MAX_ITEM_BYTES = 400 * 1024;
 /** One node: the item limit minus room for the store's own attributes (index keys). */
 export const MAX_NODE_BYTES = MAX_ITEM_BYTES - 4 * 1024;
 /** Nesting of a node's values. */

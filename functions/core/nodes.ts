@@ -17,8 +17,6 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
 export type Node = { _id: string } & { [key: string]: JsonValue };
 export type NodeBody = { [key: string]: JsonValue };
 
-/** Keys the tracker maintains itself; only admins may set them explicitly. */
-export const SYSTEM_KEYS = ['author', 'time'] as const;
 export const PARENT_KEY = '#parent';
 
 const utf8 = new TextEncoder();

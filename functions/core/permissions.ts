@@ -59,7 +59,7 @@ export function isProtectedNodeId(id: string): boolean {
 }
 
 /** Keys only admins may set or change. */
-export const protectedKeys = ['author', 'time', 'class', 'username'] as const;
+const protectedKeys = ['author', 'time', 'class', 'username'] as const;
 
 type Node = Record<string, unknown>;
 

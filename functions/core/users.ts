@@ -12,9 +12,9 @@ const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const CLASS_LIST = USER_CLASSES.join(', ');
 
 export const userNodeId = (username: string) => `@${username}`;
-export const isUserNodeId = (id: string) => id.startsWith('@');
+const isUserNodeId = (id: string) => id.startsWith('@');
 
-export function validateUsername(username: string): string {
+function validateUsername(username: string): string {
   if (!USERNAME.test(username)) {
     throw badRequest(
       'usernames are 1-64 letters, digits, dots, dashes or underscores, starting with a letter or digit',
@@ -23,7 +23,7 @@ export function validateUsername(username: string): string {
   return username;
 }
 
-export function validateUserClass(value: unknown): UserClass {
+function validateUserClass(value: unknown): UserClass {
   if (!isUserClass(value)) throw badRequest(`class must be one of ${CLASS_LIST}`);
   return value;
 }

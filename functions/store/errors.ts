@@ -53,7 +53,7 @@ const NETWORK_CODES = [
 ];
 
 /** Whether the database could not serve the request (throttled, failing or unreachable): a 503. */
-export function isUnavailable(error: unknown): boolean {
+function isUnavailable(error: unknown): boolean {
   const e = error as SdkError | undefined;
   if (!e || typeof e !== 'object') return false;
   const code = e.code ?? (e.cause as SdkError | undefined)?.code;

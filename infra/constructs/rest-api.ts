@@ -27,9 +27,9 @@ export interface TrackerRestApiProps {
   readonly webAclArn?: string;
 }
 
-export const STAGE_NAME = 'prod';
+const STAGE_NAME = 'prod';
 /** Path prefix of every damas route. */
-export const API_PREFIX = 'api';
+const API_PREFIX = 'api';
 
 export class TrackerRestApi extends Construct {
   public readonly api: RestApi;

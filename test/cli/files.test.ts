@@ -206,6 +206,6 @@ describe('status', () => {
     expect((await inRepo(['status', 'docs/untracked.txt'])).code).toBe(44);
     const folder = await inRepo(['status', 'docs']);
     expect(folder.code).toBe(44);
-    expect(folder.stderr).toBe('damas: Status error: nothing is tracked under /docs/ (404)\n');
+    expect(folder.stderr).toBe('damas: nothing is tracked under /docs/\n');
   });
 });

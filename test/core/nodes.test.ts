@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { errorText, exitCodeForStatus, TrackerError, toTrackerError } from '../../functions/core/errors.js';
 import {
   asList,
   expandIds,
@@ -10,6 +9,7 @@ import {
   validateBody,
   validateId,
 } from '../../functions/core/nodes.js';
+import type { TrackerError } from '../../functions/core/errors.js';
 import { MAX_NODE_BYTES } from '../../functions/core/limits.js';
 import { assertResponseFits } from '../../functions/core/ops/context.js';
 
@@ -100,22 +100,5 @@ describe('lists, ids and statuses', () => {
     const ids = Array.from({ length: 60_000 }, (_, i) => `/${'x'.repeat(90)}/${i}`);
     expect(() => assertResponseFits(ids, 'search')).toThrow(/search_mongo with limit and skip/);
     expect(() => assertResponseFits(ids.slice(0, 1000), 'search')).not.toThrow();
-  });
-});
-
-describe('error table', () => {
-  it('maps statuses to damas CLI exit codes', () => {
-    expect([200, 201, 207, 400, 401, 403, 404, 409, 500, 413, 418].map(exitCodeForStatus)).toEqual([
-      0, 0, 7, 40, 41, 43, 44, 49, 50, 60, 60,
-    ]);
-  });
-
-  it('hides the message of internal errors', () => {
-    const internal = toTrackerError(new Error('secret detail'));
-    expect(internal.status).toBe(500);
-    expect(errorText('Create', internal)).toBe('Create error: internal error');
-    expect(errorText('Read', new TrackerError('notFound', '/x does not exist'))).toBe(
-      'Read error: /x does not exist',
-    );
   });
 });

@@ -54,6 +54,30 @@ describe('create', () => {
     expect(r.json).toMatchObject([{ _id: '/c/twice', n: 1 }, null]);
   });
 
+  it('counts the ids of _id arrays against the 1,000-element limit, writing nothing over it', async () => {
+    const ids = (n: number) => Array.from({ length: 1000 }, (_, i) => `/limit/${n}/${i}`);
+    for (const route of ['create', 'upsert', 'publish']) {
+      const r = await call(
+        t,
+        'POST',
+        route,
+        [1, 2, 3].map((n) => ({ _id: ids(n), origin: 'paris', k: 1 })),
+      );
+      expect(r.status, route).toBe(400);
+      expect(r.text).toMatch(/at most 1000 elements per request, counting each id of an _id array/);
+    }
+    const comments = await call(t, 'POST', 'comment', [
+      { '#parent': ids(1).slice(0, 600), comment: 'a' },
+      { '#parent': ids(2).slice(0, 600), comment: 'b' },
+    ]);
+    expect(comments.status).toBe(400);
+    expect((await call(t, 'GET', `search/${encodeURIComponent('_id:/^\\/limit\\//')}`)).json).toEqual([]);
+    // Exactly 1,000 after expansion is within the limit.
+    const full = await call(t, 'POST', 'create', [{ _id: ids(4).slice(0, 999) }, { _id: '/limit/one-more' }]);
+    expect(full.status).toBe(201);
+    expect(full.json).toHaveLength(1000);
+  });
+
   it('refuses a non-object element with 400 and writes nothing', async () => {
     const r = await call(t, 'POST', 'create', [{ _id: '/c/never' }, 42]);
     expect(r.status).toBe(400);
@@ -171,6 +195,21 @@ describe('upsert', () => {
     const r = await call(t, 'POST', 'upsert', [{ _id: 'null', k: 1 }, { k: 2 }]);
     expect(r.status).toBe(200);
     for (const node of r.json as { _id: string }[]) expect(node._id).toMatch(/^[0-9a-f]{24}$/);
+  });
+
+  it('creates a node with only author and time for {"_id":"null"}, as damas-core does', async () => {
+    const r = await call(t, 'POST', 'upsert', { _id: 'null' });
+    expect(r.status).toBe(200);
+    const node = r.json as { _id: string };
+    expect(node._id).toMatch(/^[0-9a-f]{24}$/);
+    expect(Object.keys(node).sort()).toEqual(['_id', 'author', 'time']);
+    expect((await call(t, 'GET', `read/${node._id}`)).json).toEqual(node);
+
+    const two = await call(t, 'POST', 'upsert', { _id: ['null', 'null'] });
+    expect(two.status).toBe(200);
+    const ids = (two.json as { _id: string }[]).map((n) => n._id);
+    expect(new Set(ids).size).toBe(2);
+    expect((await call(t, 'POST', 'read', ids)).status).toBe(200);
   });
 });
 

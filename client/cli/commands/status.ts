@@ -10,6 +10,7 @@ import {
 import type { TrackerClient } from '../../api-client.js';
 import { sendInBatches } from '../../bulk.js';
 import { ApiError } from '../../errors.js';
+import { notFound } from '../../../functions/core/errors.js';
 import type { Node } from '../../types.js';
 import type { CliContext, Outcome } from '../context.js';
 import { painter } from '../output.js';
@@ -57,7 +58,7 @@ async function filesUnder(
   const pattern = `REGEX_^${folder.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`;
   const found = await client.searchMongo({ query: { _id: pattern }, sort: { _id: 1 }, limit });
   if (found.body.ids.length === 0) {
-    throw new ApiError(404, `Status error: nothing is tracked under ${folder}`, 'POST', client.baseUrl);
+    throw notFound(`nothing is tracked under ${folder}`);
   }
   if (found.body.count > found.body.ids.length) {
     ctx.note(`showing ${found.body.ids.length} of ${found.body.count} files (--limit)`);
@@ -87,7 +88,7 @@ async function volumes(ctx: CliContext, client: TrackerClient): Promise<Node[]> 
 }
 
 /** A padded table, one row per file and one column per site, then the totals. */
-export function render(table: SyncTable, paint: ReturnType<typeof painter>): string {
+function render(table: SyncTable, paint: ReturnType<typeof painter>): string {
   const header = ['path', ...table.sites];
   const rows = table.files.map((file) => [file._id, ...table.sites.map((site) => file.states[site]!)]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));

@@ -70,7 +70,7 @@ export async function searchMongo(ctx: OpContext, body: unknown): Promise<OpResu
 }
 
 /** Parses the depth of graph/<depth>: a non-negative integer, 0 meaning unlimited. */
-export function parseDepth(raw: string | undefined): number {
+function parseDepth(raw: string | undefined): number {
   const depth = Number(raw ?? '0');
   if (!Number.isInteger(depth) || depth < 0) throw badRequest('depth must be a non-negative integer');
   return depth === 0 ? Infinity : depth;
