@@ -2,7 +2,9 @@
  * What the domain needs from storage. The DynamoDB store implements these; the core never
  * sees the AWS SDK.
  */
+import type { ChangeEvent, EventFilterSpec } from './events.js';
 import type { Node, NodeBody } from './nodes.js';
+import type { UserClass } from './permissions.js';
 import type { Plan as QueryPlan } from './plan.js';
 
 /** How a query is answered (see plan.ts), plus the graph walk's edges-into-a-node lookup. */
@@ -75,4 +77,97 @@ export interface AuthStore {
   deleteToken(id: string): Promise<boolean>;
   /** The JWT signing secret, created on first use. */
   signingSecret(): Promise<Uint8Array>;
+}
+
+// ---- change events (events.ts) ----------------------------------------------------------------
+
+export interface EventLog {
+  /** How long events stay replayable (ms). */
+  readonly retentionMs: number;
+  /** Logs events; logging one already logged (same id) changes nothing. */
+  append(events: readonly ChangeEvent[]): Promise<void>;
+  /**
+   * Logged events with an id above `afterId` whose node id starts with `prefix` (every event when
+   * absent), in id order, page by page. Reads capacity proportional to what it returns.
+   */
+  replay(afterId: string, prefix?: string): AsyncIterable<ChangeEvent[]>;
+}
+
+/** An open WebSocket connection: who opened it and, once subscribed, what it asked for. */
+export interface Connection {
+  id: string;
+  username: string | null;
+  class: UserClass;
+  connectedAt: number;
+  filter?: EventFilterSpec;
+}
+
+export interface ConnectionStore {
+  put(connection: Connection): Promise<void>;
+  get(id: string): Promise<Connection | undefined>;
+  /** Sets the filter of an existing connection; false when it is gone. */
+  subscribe(id: string, filter: EventFilterSpec): Promise<boolean>;
+  delete(id: string): Promise<void>;
+  /** Every connection with a filter (the fan-out's audience). */
+  subscribed(): Promise<Connection[]>;
+}
+
+/** Sends frames to WebSocket connections (API Gateway's management API). */
+export interface ConnectionSender {
+  /** Sends one text frame; false when the connection is gone (410). */
+  send(connectionId: string, text: string): Promise<boolean>;
+}
+
+export interface Webhook {
+  /** `wh_` + 24 hex characters. */
+  id: string;
+  url: string;
+  /** `whsec_<base64>`: the signing secret (Standard Webhooks). Stored, never listed. */
+  secret: string;
+  filter: EventFilterSpec;
+  createdAt: number;
+  createdBy: string | null;
+  /** Set when the receiver answered 410 Gone (or an admin disabled it): no more deliveries. */
+  disabled?: { at: number; reason: string };
+}
+
+export interface WebhookStore {
+  put(hook: Webhook): Promise<void>;
+  get(id: string): Promise<Webhook | undefined>;
+  list(): Promise<Webhook[]>;
+  /** True if it existed. */
+  delete(id: string): Promise<boolean>;
+  disable(id: string, reason: string, at: number): Promise<void>;
+}
+
+/** One event to send to one webhook; its id is the `webhook-id` header, stable across retries. */
+export interface Delivery {
+  /** `msg_<webhook id>_<event id>`: the same event and webhook always give the same delivery. */
+  id: string;
+  webhookId: string;
+  event: ChangeEvent;
+  /** Attempts made so far. */
+  attempt: number;
+  /** ms epoch when the next attempt is due. */
+  dueAt: number;
+  state: 'pending' | 'done' | 'dead';
+  lastError?: string;
+}
+
+export interface DeliveryQueue {
+  /** Queues deliveries; one whose id was ever queued (pending, done or dead) is left as it is. */
+  enqueue(deliveries: readonly Delivery[]): Promise<void>;
+  /**
+   * Takes up to `limit` pending deliveries due at `now` and leases them until `now + leaseMs`, so
+   * no other worker takes them meanwhile; an expired lease makes a delivery due again.
+   */
+  claimDue(now: number, limit: number, leaseMs: number): Promise<Delivery[]>;
+  /** Delivered: kept (state done) until the event log forgets the event, so it is never sent again. */
+  complete(id: string, now: number): Promise<void>;
+  /** Failed, to be tried again at `dueAt`. */
+  retry(id: string, attempt: number, dueAt: number, error: string): Promise<void>;
+  /** Failed for good: kept, listed by `failures`. */
+  deadLetter(id: string, attempt: number, error: string, now: number): Promise<void>;
+  /** Dead-lettered deliveries of a webhook, oldest event first. */
+  failures(webhookId: string): Promise<Delivery[]>;
 }

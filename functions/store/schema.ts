@@ -11,6 +11,10 @@
  *   target the node's `tgt_id` when it is a string                → graph edges into a node (byTarget)
  * auth: credentials, API tokens and the signing secret, kept out of the nodes table (and so out of
  * its stream). Nothing in it expires by itself, so it has no TTL.
+ * events: the change log replayed to WebSocket subscribers (store/event-log.ts), expiring by TTL.
+ * connections: open WebSocket connections, their user and filter.
+ * webhooks: webhook subscriptions; deliveries: the durable queue of webhook deliveries, due ones
+ * found through byDue, dead-lettered ones per webhook through byDeadHook.
  */
 export interface KeyAttribute {
   readonly name: string;
@@ -62,6 +66,37 @@ export const TABLES = {
     env: 'AUTH_TABLE',
     partitionKey: text('pk'),
     indexes: [],
+  },
+  events: {
+    suffix: 'events',
+    env: 'EVENTS_TABLE',
+    partitionKey: text('pk'),
+    sortKey: text('id'),
+    indexes: [],
+    ttlAttribute: 'expiresAt',
+  },
+  connections: {
+    suffix: 'connections',
+    env: 'CONNECTIONS_TABLE',
+    partitionKey: text('pk'),
+    indexes: [],
+    ttlAttribute: 'expiresAt',
+  },
+  webhooks: {
+    suffix: 'webhooks',
+    env: 'WEBHOOKS_TABLE',
+    partitionKey: text('pk'),
+    indexes: [],
+  },
+  deliveries: {
+    suffix: 'deliveries',
+    env: 'DELIVERIES_TABLE',
+    partitionKey: text('pk'),
+    indexes: [
+      { name: 'byDue', partitionKey: text('dueShard'), sortKey: { name: 'dueAt', type: 'N' } },
+      { name: 'byDeadHook', partitionKey: text('deadFor'), sortKey: text('pk') },
+    ],
+    ttlAttribute: 'expiresAt',
   },
 } as const satisfies Record<string, TableSpec>;
 
