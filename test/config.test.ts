@@ -21,6 +21,14 @@ describe('loadConfig', () => {
       authMode: 'open',
       authorMode: true,
       dynamodbEndpoint: undefined,
+      events: {
+        retentionMs: 7 * 86_400_000,
+        replayGraceMs: 60_000,
+        webhookRetriesMs: [5, 300, 1800, 7200, 18_000, 36_000, 50_400, 72_000, 86_400].map((s) => s * 1000),
+        webhookTimeoutMs: 15_000,
+        webhookAllow: 'public',
+        websocketEndpoint: undefined,
+      },
     });
     expect(loadConfig(['nodes'], { NODES_TABLE: 'n' })).toMatchObject({
       tables: { nodes: 'n' },
@@ -34,6 +42,21 @@ describe('loadConfig', () => {
     expect(error.code).toBe('usage');
     expect(error.message).toBe('missing required environment variables NODES_TABLE, AUTH_TABLE');
     expect(failure(() => loadConfig(['auth'], { NODES_TABLE: 'n' })).message).toMatch(/variable AUTH_TABLE$/);
+  });
+
+  it('reads event settings as durations, naming a bad one', () => {
+    const events = loadConfig(['nodes'], {
+      NODES_TABLE: 'n',
+      WEBHOOK_RETRIES: '1s, 2s',
+      EVENT_RETENTION: '1h',
+    }).events;
+    expect(events).toMatchObject({ webhookRetriesMs: [1000, 2000], retentionMs: 3_600_000 });
+    expect(failure(() => loadConfig(['nodes'], { NODES_TABLE: 'n', REPLAY_GRACE: 'soon' })).message).toMatch(
+      /^REPLAY_GRACE: /,
+    );
+    expect(failure(() => loadConfig(['nodes'], { NODES_TABLE: 'n', WEBHOOK_ALLOW: 'all' })).message).toMatch(
+      /WEBHOOK_ALLOW must be one of public, loopback, private/,
+    );
   });
 
   it('refuses unknown modes by name', () => {
