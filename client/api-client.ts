@@ -3,6 +3,12 @@
  * answers `{status, body}` (status 207: some elements failed and are null) or throws ApiError /
  * UnreachableError. New route families (events, queues, webhooks) add a row to ROUTES and a method.
  */
+import {
+  subscribe as subscribeEvents,
+  type ConnectionOptions,
+  type SubscribeFilter,
+  type Subscription,
+} from './events.js';
 import { Transport, type ApiReply, type Call, type HttpMethod, type TransportOptions } from './transport.js';
 import type {
   ApiToken,
@@ -173,5 +179,10 @@ export class TrackerClient {
 
   health(): Reply<{ status: string }> {
     return this.call('health');
+  }
+
+  /** Change events matching `filter` (after `since` first), over WebSocket with this client's token. */
+  subscribe(filter: SubscribeFilter = {}, options: ConnectionOptions = {}): Subscription {
+    return subscribeEvents({ ...options, ...filter, server: this.baseUrl, token: this.token });
   }
 }

@@ -1,27 +1,59 @@
-/** Wires the tracker's parts from its configuration; used by the Lambda entry and the local runtime. */
+/**
+ * Wires the tracker's handlers from their configuration: each Lambda entry builds the one it runs
+ * (with only its tables), the local runtime builds them all. No logic of its own.
+ */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Authenticator } from './auth/authenticator.js';
 import { newSigningSecret } from './auth/tokens.js';
 import type { TrackerConfig } from './config.js';
 import type { OpContext } from './core/ops/context.js';
+import type { WebhookAdmin } from './core/ops/webhooks.js';
 import { OPEN_CALLER } from './core/permissions.js';
+import type { ConnectionSender } from './core/ports.js';
+import { createFanoutHandler } from './events/fanout.js';
+import { createWebSocketHandler } from './events/websocket.js';
 import { createApiHandler } from './http/api.js';
 import { DynamoAuthStore } from './store/auth-store.js';
+import { DynamoConnectionStore } from './store/connection-store.js';
+import { DynamoDeliveryQueue } from './store/delivery-queue.js';
 import { createDocumentClient } from './store/dynamo-client.js';
+import { DynamoEventLog } from './store/event-log.js';
 import { DynamoNodeStore } from './store/node-store.js';
+import { DynamoWebhookStore } from './store/webhook-store.js';
+import { assertAllowedUrl } from './webhooks/address-policy.js';
+import { DeliveryWorker } from './webhooks/delivery.js';
 
-/** The tables the REST API (and the admin command) use. */
-export const API_TABLES = ['nodes', 'auth'] as const;
-export type ApiConfig = TrackerConfig<(typeof API_TABLES)[number]>;
+/** The tables each handler uses (its Lambda gets these and no other). */
+export const API_TABLES = ['nodes', 'auth', 'webhooks', 'deliveries'] as const;
+export const WEBSOCKET_TABLES = ['nodes', 'auth', 'connections', 'events'] as const;
+export const FANOUT_TABLES = ['events', 'connections', 'webhooks', 'deliveries'] as const;
+export const DELIVERY_TABLES = ['webhooks', 'deliveries'] as const;
 
-export function createTracker(
-  config: ApiConfig,
-  db: DynamoDBDocumentClient = createDocumentClient(config.dynamodbEndpoint),
-) {
+type Tables<T extends readonly string[]> = TrackerConfig<T[number] & keyof TrackerConfig['tables']>;
+
+const clientFor = (config: { dynamodbEndpoint?: string }) => createDocumentClient(config.dynamodbEndpoint);
+
+function authenticator(config: Tables<['nodes', 'auth']>, db: DynamoDBDocumentClient) {
   const store = new DynamoNodeStore(db, config.tables.nodes);
   const authStore = new DynamoAuthStore(db, config.tables.auth, newSigningSecret);
-  const auth = new Authenticator(config.authMode, store, authStore);
-  const api = createApiHandler({ store, auth, authorMode: config.authorMode });
+  return { store, authStore, auth: new Authenticator(config.authMode, store, authStore) };
+}
+
+function webhookStores(config: Tables<typeof DELIVERY_TABLES>, db: DynamoDBDocumentClient) {
+  return {
+    hooks: new DynamoWebhookStore(db, config.tables.webhooks),
+    queue: new DynamoDeliveryQueue(db, config.tables.deliveries, config.events.retentionMs),
+  };
+}
+
+/** The REST API (and the admin command's operation context). */
+export function createTracker(config: Tables<typeof API_TABLES>, db = clientFor(config)) {
+  const { store, authStore, auth } = authenticator(config, db);
+  const webhooks: WebhookAdmin = {
+    ...webhookStores(config, db),
+    checkUrl: (url) => assertAllowedUrl(url, config.events.webhookAllow),
+  };
+  const api = createApiHandler({ store, auth, authorMode: config.authorMode, webhooks });
   /** An operation context for trusted local callers (the admin command): an admin without a name. */
   const adminContext = (now = Date.now): OpContext => ({
     store,
@@ -30,8 +62,44 @@ export function createTracker(
     authorMode: config.authorMode,
     now,
     deadline: Infinity,
+    webhooks,
   });
   return { db, store, authStore, auth, api, adminContext };
 }
 
 export type Tracker = ReturnType<typeof createTracker>;
+
+/** The WebSocket API's handler ($connect, $disconnect, subscribe, ping, $default). */
+export function createWebSocket(
+  config: Tables<typeof WEBSOCKET_TABLES>,
+  sender: ConnectionSender,
+  db = clientFor(config),
+) {
+  const { auth } = authenticator(config, db);
+  return createWebSocketHandler({
+    auth,
+    connections: new DynamoConnectionStore(db, config.tables.connections),
+    sender,
+    log: new DynamoEventLog(db, config.tables.events, config.events.retentionMs),
+    replayGraceMs: config.events.replayGraceMs,
+  });
+}
+
+/** The nodes-stream fan-out: event log, webhook queue, WebSocket pushes. */
+export function createFanout(
+  config: Tables<typeof FANOUT_TABLES>,
+  sender: ConnectionSender,
+  db = clientFor(config),
+) {
+  return createFanoutHandler({
+    log: new DynamoEventLog(db, config.tables.events, config.events.retentionMs),
+    connections: new DynamoConnectionStore(db, config.tables.connections),
+    sender,
+    ...webhookStores(config, db),
+  });
+}
+
+/** The webhook delivery worker (a loop locally, a scheduled run in the cloud). */
+export function createDeliveryWorker(config: Tables<typeof DELIVERY_TABLES>, db = clientFor(config)) {
+  return new DeliveryWorker({ ...webhookStores(config, db), settings: config.events });
+}

@@ -2,14 +2,26 @@
  * The local runtime: DynamoDB Local (or an existing endpoint), the tables, and the Lambda handlers
  * mounted on one local host on 127.0.0.1. Used by `npm start`, the tests and the benchmark.
  */
-import { loadConfig, SETTINGS_ENV, tableEnvironment } from '../functions/config.js';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { loadConfig, SETTINGS_ENV, tableEnvironment, type TrackerConfig } from '../functions/config.js';
 import type { AuthMode } from '../functions/core/permissions.js';
-import { localTableNames } from '../functions/store/schema.js';
-import { API_TABLES, createTracker, type Tracker } from '../functions/tracker.js';
+import { managementSender } from '../functions/events/management-sender.js';
+import { WEBSOCKET_ROUTES } from '../functions/events/websocket.js';
+import { createDocumentClient } from '../functions/store/dynamo-client.js';
+import { localTableNames, TABLE_KEYS } from '../functions/store/schema.js';
+import {
+  createDeliveryWorker,
+  createFanout,
+  createTracker,
+  createWebSocket,
+  type Tracker,
+} from '../functions/tracker.js';
 import { startDynamoDbLocal } from './dynamodb/launch.js';
 import { LocalHost } from './host.js';
 import { assertPortFree, isLoopback } from './net.js';
 import { restMount } from './rest-adapter.js';
+import { startStreamPoller } from './stream-poller.js';
+import { createWebSocketAdapter } from './websocket-adapter.js';
 import { ensureTables } from './tables.js';
 
 export interface LocalOptions {
@@ -23,6 +35,8 @@ export interface LocalOptions {
   /** Use this DynamoDB instead of starting DynamoDB Local (tests share one). */
   dynamodbEndpoint?: string;
   tablePrefix?: string;
+  /** Event and webhook settings by variable (EVENT_RETENTION, WEBHOOK_RETRIES…), as in the cloud. */
+  settings?: Record<string, string>;
 }
 
 export interface LocalTracker {
@@ -42,6 +56,8 @@ export function localEnvironment(
     ...tableEnvironment(localTableNames(settings.tablePrefix)),
     [SETTINGS_ENV.authMode]: settings.auth,
     [SETTINGS_ENV.authorMode]: String(settings.authorMode ?? false),
+    // Receivers on this machine are fine locally; the cloud allows public addresses only.
+    [SETTINGS_ENV.webhookAllow]: 'loopback',
     ...(endpoint ? { [SETTINGS_ENV.dynamodbEndpoint]: endpoint } : {}),
   };
 }
@@ -51,22 +67,27 @@ export async function startLocalTracker(options: LocalOptions = {}): Promise<Loc
   const auth = authModeFor(host, options.auth);
   if (options.port) await checkPort(host, options.port);
   const database = await startDatabase(options);
+  const localHost = new LocalHost();
   try {
-    const tracker = createTracker(
-      loadConfig(API_TABLES, localEnvironment(database.endpoint, { ...options, auth })),
-    );
-    await ensureTables(tracker.db, localTableNames(options.tablePrefix));
-    const localHost = mountHandlers(new LocalHost(), tracker);
     const url = await localHost.listen(host, options.port ?? 0);
+    const config = loadConfig(TABLE_KEYS, {
+      ...localEnvironment(database.endpoint, { ...options, auth }),
+      [SETTINGS_ENV.websocketEndpoint]: url,
+      ...options.settings,
+    });
+    const db = createDocumentClient(config.dynamodbEndpoint);
+    await ensureTables(db, config.tables);
+    const tracker = await mountHandlers(localHost, config, db);
     let closing: Promise<void> | undefined;
     const close = () =>
       (closing ??= (async () => {
         await localHost.close();
-        tracker.db.destroy();
+        db.destroy();
         await database.stop();
       })());
     return { url, apiUrl: `${url}/api/`, dynamodbEndpoint: database.endpoint, tracker, close };
   } catch (error) {
+    await localHost.close();
     await database.stop();
     throw error;
   }
@@ -94,7 +115,37 @@ async function startDatabase(options: LocalOptions): Promise<{ endpoint: string;
   return startDynamoDbLocal(options.dataDir ? { dataDir: options.dataDir } : {});
 }
 
-/** What runs where: the REST API at /api. */
-function mountHandlers(host: LocalHost, tracker: Tracker): LocalHost {
-  return host.mount('/api', restMount(tracker.api));
+/**
+ * What runs where, as in the cloud: the REST API at /api, the WebSocket API at /ws with its
+ * management API at /@connections (what the fan-out's SDK client calls), the nodes-stream poller
+ * feeding the fan-out, and the webhook delivery worker.
+ */
+async function mountHandlers(
+  host: LocalHost,
+  config: TrackerConfig,
+  db: DynamoDBDocumentClient,
+): Promise<Tracker> {
+  const tracker = createTracker(config, db);
+  const sender = managementSender(config.events.websocketEndpoint!, true);
+  const websocket = createWebSocketAdapter({
+    handler: createWebSocket(config, sender, db),
+    routes: WEBSOCKET_ROUTES,
+  });
+  const poller = startStreamPoller({
+    endpoint: config.dynamodbEndpoint!,
+    table: config.tables.nodes,
+    handler: createFanout(config, sender, db),
+  });
+  const worker = createDeliveryWorker(config, db);
+  worker.start();
+  host
+    .mount('/api', restMount(tracker.api))
+    .mountUpgrade('/ws', websocket.upgrade)
+    .mount('/@connections', websocket.management)
+    .run(poller)
+    .run(worker)
+    .run({ stop: () => websocket.close() });
+  // Changes made from here on are all seen by the fan-out.
+  await poller.ready;
+  return tracker;
 }

@@ -242,6 +242,32 @@ export const COMMANDS = [
     details: JSON_ARG,
     examples: [`damas comment '{"#parent":"/a","comment":"approved"}'`],
   },
+  {
+    name: 'watch',
+    args: '[prefix]',
+    group: 'Beyond damas',
+    summary: 'print change events as JSON lines as they happen, until interrupted',
+    details:
+      'One line per event of a node whose id starts with prefix (a tracker id such as /shots/, not a local ' +
+      'path): {"id","op","_id","time","node"}, node being null on delete and on events too large to send ' +
+      '(marked "truncated":true). The WebSocket (path /ws of the server) is kept alive with pings and opened ' +
+      'again after any cut, resuming after the last event received; no event is printed twice in one run. ' +
+      'Ctrl-C or SIGTERM stops it (exit 0). --since first prints the events logged after that id (a few ' +
+      'just before it may come again); an id older than the event log keeps exits 60: resynchronise, then ' +
+      'watch without --since. A server unreachable at the start exits 3, a refused token 41.',
+    options: [
+      {
+        flags: '--query <q>',
+        description: 'only nodes matching this damas query (a delete matches on the node before it)',
+      },
+      { flags: '--ops <list>', description: 'only these operations, comma-separated: create,update,delete' },
+      { flags: '--since <id>', description: 'first print the events logged after this event id' },
+    ],
+    examples: [
+      'damas watch /shots/ --ops create,update',
+      'damas watch /shots/ --since "$(tail -n1 events.jsonl | jq -r .id)" >> events.jsonl',
+    ],
+  },
 ] as const satisfies readonly CommandSpec[];
 
 export type CommandName = (typeof COMMANDS)[number]['name'];

@@ -8,6 +8,8 @@ export const ERROR_TABLE = {
   usage: { exitCode: 1, frame: 'usage', title: 'syntax or usage error (nothing was sent)' },
   notRepository: { exitCode: 2, frame: 'not_repository', title: 'not a damas repository (or any parent)' },
   unreachable: { exitCode: 3, frame: 'unreachable', title: 'server unreachable' },
+  // A replay asked from before what the event log keeps (WebSocket `since`): resynchronise.
+  gone: { exitCode: 60, frame: 'gone', title: 'the events asked for are older than the event log keeps' },
   // Answers of the tracker.
   badRequest: { status: 400, exitCode: 40, frame: 'bad_request', title: 'bad request' },
   unauthorized: { status: 401, exitCode: 41, frame: 'unauthorized', title: 'unauthorized' },
@@ -61,9 +63,10 @@ export class TrackerError extends Error {
   get exitCode(): number {
     return ERROR_TABLE[this.code].exitCode;
   }
-  /** Only client errors expose their message; anything else is reported by its title. */
+  /** Client errors (and rows that never reach HTTP) expose their message; server errors show their title. */
   get exposed(): boolean {
-    return this.status < 500;
+    const status = ROWS[this.code].status;
+    return status === undefined || status < 500;
   }
 }
 
@@ -85,6 +88,7 @@ export const methodNotAllowed = factory('methodNotAllowed');
 export const conflict = factory('conflict');
 export const payloadTooLarge = factory('payloadTooLarge');
 export const unavailable = factory('unavailable');
+export const gone = factory('gone');
 
 /** Normalises anything thrown into a TrackerError; unknown errors become `internal`, keeping their cause. */
 export function toTrackerError(error: unknown): TrackerError {
@@ -124,9 +128,9 @@ export function exitCodeMeanings(): [number, string][] {
     [EXIT_SUCCESS, 'success'],
     [EXIT_MULTI_STATUS, '207 multi-status: some elements failed (null in the answer)'],
   ]);
-  const others: number[] = [];
-  for (const row of Object.values(ROWS)) {
-    if (row.exitCode === EXIT_UNKNOWN) others.push(row.status!);
+  const others: string[] = [];
+  for (const [code, row] of Object.entries(ROWS)) {
+    if (row.exitCode === EXIT_UNKNOWN) others.push(row.status ? String(row.status) : code);
     else meanings.set(row.exitCode, row.status ? `${row.status} ${row.title}` : row.title);
   }
   meanings.set(EXIT_UNKNOWN, `any other error (${others.join(', ')}, or any other status)`);

@@ -3,7 +3,8 @@
  * made and ordered, the filters subscribers give (path prefix, damas query, ops), and the frames
  * sent on a WebSocket. Pure: no I/O.
  *
- * Event ids sort in time order: `<13-digit ms>-<24-digit stream sequence number>`. They are made
+ * Event ids sort in time order: `<13-digit ms>-<40-digit stream sequence number>` (DynamoDB's
+ * sequence numbers have 21 to 40 digits). They are made
  * from the stream record, so handling the same record twice gives the same id (idempotent), and
  * within a stream shard they follow the shard's order. Records of two shards handled in parallel
  * can be logged out of id order: replay therefore starts a grace window before `since`, and
@@ -31,12 +32,12 @@ export interface ChangeEvent {
 }
 
 const TIME_DIGITS = 13;
-const SEQUENCE_DIGITS = 24;
-const EVENT_ID = /^(\d{13})-(\d{24})$/;
+const SEQUENCE_DIGITS = 40;
+const EVENT_ID = /^(\d{13})-(\d{40})$/;
 
 /** The id of the change a stream record with this time and sequence number describes. */
 export function eventId(timeMs: number, sequenceNumber: string): string {
-  if (!/^\d{1,24}$/.test(sequenceNumber)) throw new TypeError(`bad stream sequence number ${sequenceNumber}`);
+  if (!/^\d{1,40}$/.test(sequenceNumber)) throw new TypeError(`bad stream sequence number ${sequenceNumber}`);
   return `${String(Math.floor(timeMs)).padStart(TIME_DIGITS, '0')}-${sequenceNumber.padStart(SEQUENCE_DIGITS, '0')}`;
 }
 
@@ -101,6 +102,7 @@ export const SubscribeFrame = EventFilterFields.extend({
   action: z.literal('subscribe'),
   since: z.string().refine(isEventId, 'must be an event id').optional(),
 });
+export type SubscribeFrame = z.infer<typeof SubscribeFrame>;
 export const PingFrame = z.object({ action: z.literal('ping') });
 export const ClientFrame = z.discriminatedUnion('action', [SubscribeFrame, PingFrame]);
 export type ClientFrame = z.infer<typeof ClientFrame>;

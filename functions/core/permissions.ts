@@ -28,6 +28,7 @@ const REQUIRED = {
   search_mongo: 'guest',
   graph: 'guest',
   verify: 'guest',
+  subscribe: 'guest', // change events over a WebSocket
   create: 'user',
   publish: 'user',
   comment: 'user',

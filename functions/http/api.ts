@@ -18,6 +18,7 @@ import { TIME_BUDGET_MS } from '../core/limits.js';
 import { ANONYMOUS, canAccess, requiredClass } from '../core/permissions.js';
 import type { NodeStore } from '../core/ports.js';
 import type { OpContext } from '../core/ops/context.js';
+import type { WebhookAdmin } from '../core/ops/webhooks.js';
 import { bearerToken, toApiRequest, type ApiRequest } from './request.js';
 import { ROUTES, type Route } from './routes.js';
 
@@ -25,6 +26,7 @@ export interface ApiDeps {
   store: NodeStore;
   auth: Authenticator;
   authorMode: boolean;
+  webhooks?: WebhookAdmin;
   /** How long a request may compute before searches give up (API Gateway waits 29 s). */
   timeBudgetMs?: number;
   now?: () => number;
@@ -62,6 +64,7 @@ export function createApiHandler(deps: ApiDeps) {
         now,
         deadline: now() + (deps.timeBudgetMs ?? TIME_BUDGET_MS),
         accounts: deps.auth,
+        webhooks: deps.webhooks,
       };
       const result = await route.run(ctx, request);
       return json(result.status, result.body);

@@ -5,6 +5,7 @@ import type { OpContext, OpResult } from '../core/ops/context.js';
 import { create, read, remove, update, upsert } from '../core/ops/crud.js';
 import { comment, lock, publish, unlock } from '../core/ops/files.js';
 import { graph, search, searchMongo, searchOne } from '../core/ops/query.js';
+import { createWebhook, deleteWebhook, listWebhooks, webhookFailures } from '../core/ops/webhooks.js';
 import type { Operation } from '../core/permissions.js';
 import { decodePathPiece, parseBody, type ApiRequest } from './request.js';
 
@@ -70,6 +71,16 @@ const ROUTE_LIST: Route[] = [
     if (r.method === 'GET') return listTokens(ctx);
     if (r.method === 'POST') return createToken(ctx, body(r));
     return revokeToken(ctx, decodePathPiece(r.rest));
+  }),
+  route('webhooks', ['GET', 'POST', 'DELETE'], 'webhooks', (ctx, r) => {
+    const [id, detail, ...extra] = r.rest.split('/').filter((piece) => piece !== '');
+    if (r.method === 'POST' && id === undefined) return createWebhook(ctx, body(r));
+    if (r.method === 'GET' && id === undefined) return listWebhooks(ctx);
+    if (r.method === 'DELETE' && id !== undefined && detail === undefined)
+      return deleteWebhook(ctx, decodePathPiece(id));
+    if (r.method === 'GET' && detail === 'failures' && extra.length === 0)
+      return webhookFailures(ctx, decodePathPiece(id!));
+    throw badRequest('use POST webhooks, GET webhooks, DELETE webhooks/<id> or GET webhooks/<id>/failures');
   }),
   route('health', ['GET'], undefined, async () => ({ status: 200, body: { status: 'ok' } })),
 ];

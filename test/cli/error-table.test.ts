@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Authenticator } from '../../functions/auth/authenticator.js';
 import { loadConfig } from '../../functions/config.js';
 import { ERROR_TABLE, type ErrorCode } from '../../functions/core/errors.js';
+import { firstIdAt } from '../../functions/core/events.js';
 import { MAX_BODY_BYTES } from '../../functions/core/limits.js';
 import { addUser } from '../../functions/core/ops/accounts.js';
 import type { NodeStore } from '../../functions/core/ports.js';
@@ -99,6 +100,7 @@ const CASES = {
   usage: { cli: () => damas(['create', 'not json']) },
   notRepository: { cli: () => damas(['add', 'x.exr'], { cwd: tempDir('no-repo-') }) },
   unreachable: { cli: async () => damas(['-s', `http://127.0.0.1:${await closedPort()}`, 'read', '"/x"']) },
+  gone: { cli: () => damas(['watch', '--since', firstIdAt(Date.now() - 8 * 86_400_000)], as(adminToken)) },
   badRequest: {
     http: () => call(t, 'POST', 'create', undefined, { raw: '{', token: adminToken }),
     text: /^Create error: invalid JSON body/,

@@ -5,10 +5,12 @@ import { AUTH_HANDLERS } from './auth.js';
 import { CRUD_HANDLERS } from './crud.js';
 import { FILE_HANDLERS } from './files.js';
 import { status } from './status.js';
+import { watch } from './watch.js';
 
 export const HANDLERS: Record<CommandName, Handler> = {
   ...CRUD_HANDLERS,
   ...FILE_HANDLERS,
   ...AUTH_HANDLERS,
   status,
+  watch,
 };

@@ -4,6 +4,7 @@ import { MAX_RESPONSE_BYTES } from '../limits.js';
 import { byteLength, type NodeBody, type Node } from '../nodes.js';
 import { checkWrite, isProtectedNodeId, type Caller, type Operation } from '../permissions.js';
 import type { Accounts, NodeStore } from '../ports.js';
+import type { WebhookAdmin } from './webhooks.js';
 
 export interface OpContext {
   store: NodeStore;
@@ -15,6 +16,8 @@ export interface OpContext {
   deadline: number;
   /** Sign-in, passwords and API tokens. */
   accounts: Accounts;
+  /** Webhook subscriptions and their deliveries, where the tracker has them. */
+  webhooks?: WebhookAdmin;
 }
 
 /** An operation's answer: an HTTP-like status and a JSON body (errors are thrown, not returned). */
