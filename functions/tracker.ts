@@ -19,15 +19,12 @@ import { DynamoDeliveryQueue } from './store/delivery-queue.js';
 import { createDocumentClient } from './store/dynamo-client.js';
 import { DynamoEventLog } from './store/event-log.js';
 import { DynamoNodeStore } from './store/node-store.js';
+import { API_TABLES, DELIVERY_TABLES, FANOUT_TABLES, WEBSOCKET_TABLES } from './store/schema.js';
 import { DynamoWebhookStore } from './store/webhook-store.js';
 import { assertAllowedUrl } from './webhooks/address-policy.js';
 import { DeliveryWorker } from './webhooks/delivery.js';
 
-/** The tables each handler uses (its Lambda gets these and no other). */
-export const API_TABLES = ['nodes', 'auth', 'webhooks', 'deliveries'] as const;
-export const WEBSOCKET_TABLES = ['nodes', 'auth', 'connections', 'events'] as const;
-export const FANOUT_TABLES = ['events', 'connections', 'webhooks', 'deliveries'] as const;
-export const DELIVERY_TABLES = ['webhooks', 'deliveries'] as const;
+export { API_TABLES, DELIVERY_TABLES, FANOUT_TABLES, WEBSOCKET_TABLES } from './store/schema.js';
 
 type Tables<T extends readonly string[]> = TrackerConfig<T[number] & keyof TrackerConfig['tables']>;
 

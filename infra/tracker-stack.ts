@@ -7,7 +7,7 @@ import { TrackerRestApi } from './constructs/rest-api.js';
 import { TrackerTables } from './constructs/tables.js';
 import { TrackerFunction } from './constructs/tracker-function.js';
 import { SETTINGS_ENV } from '../functions/config.js';
-import { TABLES, type TableKey } from '../functions/store/schema.js';
+import { API_TABLES, TABLES, type TableKey } from '../functions/store/schema.js';
 
 export interface TrackerStackProps extends StackProps {
   /** Non-editors may only change nodes they authored (damas authorMode). Default false. */
@@ -59,7 +59,7 @@ export class TrackerStack extends Stack {
       entry: 'functions/http/handler.ts',
       description: 'SyncPlanet tracker REST API (damas routes)',
       tables: this.tables,
-      access: { nodes: 'readWrite', auth: 'readWrite' },
+      access: Object.fromEntries(API_TABLES.map((table) => [table, 'readWrite'])),
       environment: {
         [SETTINGS_ENV.authMode]: 'jwt',
         [SETTINGS_ENV.authorMode]: String(props.authorMode ?? TRACKER_STACK_DEFAULTS.authorMode),

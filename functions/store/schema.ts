@@ -105,6 +105,22 @@ export const TABLE_KEYS = Object.keys(TABLES) as TableKey[];
 /** The same list, typed for code that walks every table. */
 export const TABLE_SPECS: Readonly<Record<TableKey, TableSpec>> = TABLES;
 
+/** The tables each handler uses: its Lambda is granted these and learns no other table's name. */
+export const API_TABLES = ['nodes', 'auth', 'webhooks', 'deliveries'] as const satisfies readonly TableKey[];
+export const WEBSOCKET_TABLES = [
+  'nodes',
+  'auth',
+  'connections',
+  'events',
+] as const satisfies readonly TableKey[];
+export const FANOUT_TABLES = [
+  'events',
+  'connections',
+  'webhooks',
+  'deliveries',
+] as const satisfies readonly TableKey[];
+export const DELIVERY_TABLES = ['webhooks', 'deliveries'] as const satisfies readonly TableKey[];
+
 export type IndexName = (typeof TABLES.nodes.indexes)[number]['name'];
 
 /** Table names as the local runtime creates them: `<prefix>-<suffix>`. */

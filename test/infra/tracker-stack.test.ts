@@ -8,7 +8,13 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SETTINGS_ENV } from '../../functions/config.js';
-import { localTableNames, TABLE_KEYS, TABLE_SPECS, TABLES } from '../../functions/store/schema.js';
+import {
+  API_TABLES,
+  localTableNames,
+  TABLE_KEYS,
+  TABLE_SPECS,
+  TABLES,
+} from '../../functions/store/schema.js';
 import { ensureTables } from '../../local/tables.js';
 import { layoutOfLocalTable, layoutOfSpec, layoutOfTemplate } from './table-layout.js';
 import { TRACKER_STACK_DEFAULTS, TrackerStack, type TrackerStackProps } from '../../infra/tracker-stack.js';
@@ -93,8 +99,9 @@ describe('API function', () => {
       LoggingConfig: { LogGroup: { Ref: logicalId(stack.apiFunction.logGroup) } },
       Environment: {
         Variables: {
-          [TABLES.nodes.env]: { Ref: logicalId(stack.tables.byKey.nodes) },
-          [TABLES.auth.env]: { Ref: logicalId(stack.tables.byKey.auth) },
+          ...Object.fromEntries(
+            API_TABLES.map((key) => [TABLES[key].env, { Ref: logicalId(stack.tables.byKey[key]) }]),
+          ),
           [SETTINGS_ENV.authMode]: 'jwt',
           [SETTINGS_ENV.authorMode]: String(TRACKER_STACK_DEFAULTS.authorMode),
           NODE_OPTIONS: '--enable-source-maps',
@@ -115,12 +122,11 @@ describe('API function', () => {
     );
     expect(statements.length).toBeGreaterThan(0);
 
-    const nodes = logicalId(stack.tables.byKey.nodes);
-    const allowedTableResources = [
-      getAtt(nodes),
-      { 'Fn::Join': ['', [getAtt(nodes), '/index/*']] },
-      getAtt(logicalId(stack.tables.byKey.auth)),
-    ].map((resource) => JSON.stringify(resource));
+    // Exactly the tables the REST handler reads its names of (and their indexes), nothing else.
+    const allowedTableResources = API_TABLES.flatMap((key) => {
+      const table = getAtt(logicalId(stack.tables.byKey[key]));
+      return TABLE_SPECS[key].indexes.length ? [table, { 'Fn::Join': ['', [table, '/index/*']] }] : [table];
+    }).map((resource) => JSON.stringify(resource));
     const tablesSeen = new Set<string>();
 
     for (const statement of statements) {

@@ -1,0 +1,9 @@
+/** Lambda entry of the nodes-stream fan-out (an event source mapping with ReportBatchItemFailures). */
+import { loadConfig } from '../config.js';
+import { FANOUT_TABLES, createFanout } from '../tracker.js';
+import { managementSender } from './management-sender.js';
+
+const config = loadConfig(FANOUT_TABLES);
+if (!config.events.websocketEndpoint) throw new Error('WEBSOCKET_ENDPOINT is required by the fan-out');
+
+export const handler = createFanout(config, managementSender(config.events.websocketEndpoint));

@@ -1,0 +1,20 @@
+/**
+ * Lambda entry of webhook delivery, run on a schedule: sends what is due until little time is left
+ * (each send takes at most the webhook timeout), so deliveries never wait more than one period.
+ */
+import type { Context } from 'aws-lambda';
+import { loadConfig } from '../config.js';
+import { DELIVERY_TABLES, createDeliveryWorker } from '../tracker.js';
+
+const config = loadConfig(DELIVERY_TABLES);
+const worker = createDeliveryWorker(config);
+
+export async function handler(_event: unknown, context: Context): Promise<{ delivered: number }> {
+  let delivered = 0;
+  while (context.getRemainingTimeInMillis() > config.events.webhookTimeoutMs + 5_000) {
+    const handled = await worker.runOnce();
+    if (handled === 0) break;
+    delivered += handled;
+  }
+  return { delivered };
+}
