@@ -7,7 +7,25 @@
 import { parseArgs } from 'node:util';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { SETTINGS_ENV } from '../functions/config.js';
 import { startLocalTracker } from './runtime.js';
+
+/** The event and webhook settings given in the environment (EVENT_RETENTION, WEBHOOK_RETRIES…). */
+function eventSettingsFromEnvironment(): Record<string, string> {
+  const names = [
+    'eventRetention',
+    'replayGrace',
+    'webhookRetries',
+    'webhookTimeout',
+    'webhookAllow',
+  ] as const;
+  return Object.fromEntries(
+    names.flatMap((key) => {
+      const value = process.env[SETTINGS_ENV[key]];
+      return value ? [[SETTINGS_ENV[key], value]] : [];
+    }),
+  );
+}
 
 const USAGE = `usage: npm start -- [--port N] [--host H] [--auth open|jwt] [--data DIR | --in-memory] [--author-mode]`;
 
@@ -43,6 +61,7 @@ function options() {
     auth,
     dataDir,
     authorMode: values['author-mode'] ?? process.env.AUTHOR_MODE === 'true',
+    settings: eventSettingsFromEnvironment(),
   } as const;
 }
 
@@ -58,6 +77,7 @@ async function main(): Promise<void> {
   const local = await startLocalTracker(opts);
   const mode = local.tracker.auth.mode;
   console.log(`SyncPlanet tracker ready: ${local.apiUrl}`);
+  console.log(`  change events: ${local.url.replace(/^http/, 'ws')}/ws`);
   console.log(`  auth: ${mode}${mode === 'open' ? ' (every caller is admin; loopback only)' : ''}`);
   console.log(
     `  data: ${opts.dataDir ?? 'in memory (lost on exit)'}   DynamoDB Local: ${local.dynamodbEndpoint}`,
