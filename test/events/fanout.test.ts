@@ -4,6 +4,9 @@
  * are still replayed to a client that saw only the later one (the grace window).
  */
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -17,6 +20,7 @@ import { DynamoDeliveryQueue } from '../../functions/store/delivery-queue.js';
 import { DynamoEventLog } from '../../functions/store/event-log.js';
 import { DynamoWebhookStore } from '../../functions/store/webhook-store.js';
 import { createFanout, createWebSocket } from '../../functions/tracker.js';
+import { DeliveryWorker } from '../../functions/webhooks/delivery.js';
 import { ensureTables } from '../../local/tables.js';
 import { localEnvironment } from '../../local/runtime.js';
 
@@ -71,12 +75,19 @@ beforeAll(async () => {
 afterAll(() => db.destroy());
 
 describe('fan-out', () => {
-  it('logs and queues each event once when the same batch is handled twice', async () => {
+  it('logs, queues and delivers each event once when the same batch is handled twice', async () => {
     const now = Math.floor(Date.now() / 1000);
     const hooks = new DynamoWebhookStore(db, config.tables.webhooks);
+    const received: string[] = [];
+    const receiver = createServer((req, res) => {
+      received.push(String(req.headers['webhook-id']));
+      res.writeHead(200).end();
+    });
+    receiver.listen(0, '127.0.0.1');
+    await once(receiver, 'listening');
     await hooks.put({
       id: 'wh_000000000000000000000001',
-      url: 'http://127.0.0.1:9/',
+      url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/`,
       secret: 'whsec_' + Buffer.alloc(32, 1).toString('base64'),
       filter: { prefix: '/fan/twice/' },
       createdAt: Date.now(),
@@ -92,11 +103,19 @@ describe('fan-out', () => {
       'create /fan/twice/a',
       'update /fan/twice/a',
     ]);
+    // Each event is delivered once, under its own stable webhook-id.
     const queue = new DynamoDeliveryQueue(db, config.tables.deliveries, config.events.retentionMs);
-    const claimed = await queue.claimDue(Date.now() + 1000, 100, 60_000);
-    expect(claimed).toHaveLength(2);
-    expect(new Set(claimed.map((d) => d.id)).size).toBe(2);
-    expect(claimed.map((d) => d.event._id)).toEqual(['/fan/twice/a', '/fan/twice/a']);
+    const worker = new DeliveryWorker({
+      queue,
+      hooks,
+      settings: { ...config.events, webhookAllow: 'loopback' },
+    });
+    while ((await worker.runOnce()) > 0);
+    await worker.stop();
+    receiver.close();
+    expect(received).toHaveLength(2);
+    expect(new Set(received).size).toBe(2);
+    expect(await queue.claimDue(Date.now() + 60_000, 100, 1000)).toEqual([]);
   });
 
   it('replays events a parallel shard logged late to a client that saw only later ones', async () => {
