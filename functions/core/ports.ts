@@ -171,3 +171,13 @@ export interface DeliveryQueue {
   /** Dead-lettered deliveries of a webhook, oldest event first. */
   failures(webhookId: string): Promise<Delivery[]>;
 }
+
+// ---- sync engine (sync.ts) -------------------------------------------------------------------
+
+/** The volumes and global parameters the queues are planned from, kept current from the stream. */
+export interface SiteRegistry {
+  /** Every volume node (see isVolume), by id order. */
+  volumes(): Promise<Node[]>;
+  /** The `rsyncGlobalParameters` node, if any. */
+  globals(): Promise<Node | undefined>;
+}

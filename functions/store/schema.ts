@@ -15,6 +15,8 @@
  * connections: open WebSocket connections, their user and filter.
  * webhooks: webhook subscriptions; deliveries: the durable queue of webhook deliveries, due ones
  * found through byDue, dead-lettered ones per webhook through byDeadHook.
+ * queue: the sync engine's per-site work queues (ready, waiting, leased pairs), the registry of
+ * volumes and global parameters they are planned from, and re-planning tasks (store/queue-store.ts).
  */
 export interface KeyAttribute {
   readonly name: string;
@@ -86,6 +88,13 @@ export const TABLES = {
     suffix: 'webhooks',
     env: 'WEBHOOKS_TABLE',
     partitionKey: text('pk'),
+    indexes: [],
+  },
+  queue: {
+    suffix: 'queue',
+    env: 'QUEUE_TABLE',
+    partitionKey: text('pk'),
+    sortKey: text('sk'),
     indexes: [],
   },
   deliveries: {
