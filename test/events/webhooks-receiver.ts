@@ -47,11 +47,11 @@ export class Receiver {
 
   /** `answer` gets the arrival and how many times its webhook-id has arrived (1 for the first). */
   static async start(answer: (arrival: Arrival, copies: number) => Answer = () => 200): Promise<Receiver> {
-    let receiver!: Receiver;
-    const server = http.createServer((req, res) => receiver.receive(req, res));
+    const server = http.createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    receiver = new Receiver(server, `http://127.0.0.1:${port}/hook`, answer);
+    const receiver = new Receiver(server, `http://127.0.0.1:${port}/hook`, answer);
+    server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => receiver.receive(req, res));
     return receiver;
   }
 
@@ -102,7 +102,8 @@ export class Receiver {
 
   describe(): string {
     const list = this.arrivals.map(
-      (a) => `#${a.seq} ${a.webhookId} ${a.event ? `${a.event.op} ${a.event._id}` : `unverified (${a.verifyError})`}`,
+      (a) =>
+        `#${a.seq} ${a.webhookId} ${a.event ? `${a.event.op} ${a.event._id}` : `unverified (${a.verifyError})`}`,
     );
     return list.length ? list.join('; ') : 'nothing';
   }
