@@ -8,13 +8,10 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import {
-  badRequest,
-  errorText,
-  notFound,
-  toTrackerError,
-  type TrackerError,
-} from '../functions/core/errors.js';
+import { badRequest, errorText, notFound, toTrackerError, TrackerError } from '../functions/core/errors.js';
+
+/** node:http's limit on the request line and headers (API Gateway's is 10 KB). */
+const MAX_HEADER_KB = 16;
 
 /** Serves one HTTP request under a mounted path prefix. */
 export type HttpMount = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
@@ -47,6 +44,21 @@ function targetUrl(target: string | undefined): URL | undefined {
 const under = (prefix: string, pathname: string) =>
   prefix === '/' || pathname === prefix || pathname.startsWith(`${prefix}/`);
 
+/** A request node:http cannot parse (oversized headers, garbage) still gets a damas error text. */
+function refuseMalformed(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable) return void socket.destroy();
+  const refusal =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? new TrackerError('headersTooLarge', `request line and headers are over the ${MAX_HEADER_KB} KB limit`)
+      : badRequest('malformed HTTP request');
+  const text = errorText('Request', refusal);
+  const reason = refusal.status === 431 ? 'Request Header Fields Too Large' : 'Bad Request';
+  socket.end(
+    `HTTP/1.1 ${refusal.status} ${reason}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+  );
+}
+
 export class LocalHost {
   readonly server: Server;
   private readonly mounts: { prefix: string; serve: HttpMount }[] = [];
@@ -57,6 +69,9 @@ export class LocalHost {
   constructor() {
     this.server = createServer((req, res) => void this.dispatch(req, res));
     this.server.on('upgrade', (req, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
+    this.server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) =>
+      refuseMalformed(error, socket),
+    );
   }
 
   /** Serves requests whose path is `prefix` or under it (`/` takes everything else); longest prefix wins. */

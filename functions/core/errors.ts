@@ -18,6 +18,12 @@ export const ERROR_TABLE = {
   methodNotAllowed: { status: 405, exitCode: 60, frame: 'method_not_allowed', title: 'method not allowed' },
   conflict: { status: 409, exitCode: 49, frame: 'conflict', title: 'conflict' },
   payloadTooLarge: { status: 413, exitCode: 60, frame: 'too_large', title: 'payload too large' },
+  headersTooLarge: {
+    status: 431,
+    exitCode: 60,
+    frame: 'headers_too_large',
+    title: 'request headers too large',
+  },
   internal: { status: 500, exitCode: 50, frame: 'internal', title: 'internal error' },
   unavailable: {
     status: 503,

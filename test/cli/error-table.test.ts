@@ -147,6 +147,11 @@ const CASES = {
         input: JSON.stringify({ big: 'x'.repeat(MAX_BODY_BYTES) }),
       }),
   },
+  headersTooLarge: {
+    http: () => call(t, 'GET', `read/${'x'.repeat(17 * 1024)}`, undefined, { token: adminToken }),
+    text: /^Request error: request line and headers are over the 16 KB limit$/,
+    cli: () => damas(['read', '"/x"'], as('x'.repeat(17 * 1024))),
+  },
   internal: {
     http: () => call({ apiUrl: `${buggyUrl}/api/` }, 'GET', 'read/x'),
     text: /^Read error: internal error$/,
