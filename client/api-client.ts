@@ -14,12 +14,16 @@ import type {
   ApiToken,
   CommentInput,
   MongoSearch,
+  HeartbeatInput,
   MongoSearchResult,
   NewApiToken,
   Node,
   NodeBody,
   PublishInput,
+  QueuedPair,
   SignInResult,
+  SiteStatus,
+  StatsReply,
 } from './types.js';
 
 export type ClientOptions = TransportOptions;
@@ -51,6 +55,10 @@ const ROUTES = {
   createToken: { method: 'POST', path: 'tokens', idempotent: false },
   revokeToken: { method: 'DELETE', path: 'tokens/', idempotent: false },
   health: { method: 'GET', path: 'health', idempotent: true },
+  sites: { method: 'GET', path: 'sites', idempotent: true },
+  stats: { method: 'GET', path: 'stats', idempotent: true },
+  queue: { method: 'GET', path: 'queue/', idempotent: true },
+  heartbeat: { method: 'POST', path: 'heartbeat', idempotent: true },
 } as const satisfies Record<string, Route>;
 
 export type RouteName = keyof typeof ROUTES;
@@ -167,9 +175,9 @@ export class TrackerClient {
     return this.call('listTokens');
   }
 
-  /** A long-lived API token for the caller, or for `username` (admins only). */
-  createToken(name: string, username?: string): Reply<NewApiToken> {
-    return this.call('createToken', { name, ...(username ? { username } : {}) });
+  /** A long-lived API token for the caller, or for `username` (admins only); `site` scopes it to one site. */
+  createToken(name: string, username?: string, site?: string): Reply<NewApiToken> {
+    return this.call('createToken', { name, ...(username ? { username } : {}), ...(site ? { site } : {}) });
   }
 
   /** Answers the revoked token's id. */
@@ -179,6 +187,26 @@ export class TrackerClient {
 
   health(): Reply<{ status: string }> {
     return this.call('health');
+  }
+
+  /** The volumes with their agent on/off, last heartbeat, capacity and backlog. */
+  sites(): Reply<SiteStatus[]> {
+    return this.call('sites');
+  }
+
+  /** Per site: pending pairs and bytes, oldest pending age, syncing, errors by code, last heartbeat. */
+  stats(): Reply<StatsReply> {
+    return this.call('stats');
+  }
+
+  /** The next `limit` pairs of a site's queue, in order, without claiming them. */
+  queue(site: string, limit?: number): Reply<QueuedPair[]> {
+    return this.call('queue', undefined, encodeURIComponent(site) + (limit ? `?limit=${limit}` : ''));
+  }
+
+  /** An agent's heartbeat: sets the keys and `lastHeartbeat` on the site's volume; answers the volume. */
+  heartbeat(status: HeartbeatInput): Reply<Node> {
+    return this.call('heartbeat', status);
   }
 
   /** Change events matching `filter` (after `since` first), over WebSocket with this client's token. */

@@ -1,7 +1,8 @@
 /** The shapes the tracker API sends and accepts, shared by the client and its users. */
 import type { JsonValue, Node, NodeBody } from '../functions/core/nodes.js';
+import type { QueuedPair, SiteStats, SiteStatus } from '../functions/core/sites.js';
 
-export type { JsonValue, Node, NodeBody };
+export type { JsonValue, Node, NodeBody, QueuedPair, SiteStats, SiteStatus };
 
 /** `POST signIn`: the user node (never its password hash) and a session token. */
 export interface SignInResult {
@@ -16,6 +17,8 @@ export interface ApiToken {
   username: string;
   name: string;
   createdAt: number;
+  /** Set on a site-scoped token. */
+  site?: string;
 }
 
 /** The answer to `POST tokens`: the only time the token itself is shown. */
@@ -40,5 +43,15 @@ export interface MongoSearchResult {
 
 /** A file to publish: `_id` is its path from the project root (a trailing `/` marks a folder package). */
 export type PublishInput = NodeBody & { _id: string; origin: string; comment?: string };
+
+/** `GET stats`. */
+export interface StatsReply {
+  /** Server time (ms epoch) the figures were read at. */
+  time: number;
+  sites: SiteStats[];
+}
+
+/** `POST heartbeat`: the site and any agent keys (agentStatus, agentVersion, bytesTotal, …). */
+export type HeartbeatInput = NodeBody & { site: string };
 
 export type CommentInput = NodeBody & { '#parent': string | string[]; comment: string };

@@ -19,12 +19,28 @@ import { DynamoDeliveryQueue } from './store/delivery-queue.js';
 import { createDocumentClient } from './store/dynamo-client.js';
 import { DynamoEventLog } from './store/event-log.js';
 import { DynamoNodeStore } from './store/node-store.js';
-import { API_TABLES, DELIVERY_TABLES, FANOUT_TABLES, WEBSOCKET_TABLES } from './store/schema.js';
+import { queuePeek } from './store/queue-peek.js';
+import { DynamoQueueStore } from './store/queue-store.js';
+import {
+  API_TABLES,
+  DELIVERY_TABLES,
+  FANOUT_TABLES,
+  REPLAN_TABLES,
+  WEBSOCKET_TABLES,
+} from './store/schema.js';
 import { DynamoWebhookStore } from './store/webhook-store.js';
+import { createSyncConsumer } from './sync/consumer.js';
+import { ReplanWorker } from './sync/replan.js';
 import { assertAllowedUrl } from './webhooks/address-policy.js';
 import { DeliveryWorker } from './webhooks/delivery.js';
 
-export { API_TABLES, DELIVERY_TABLES, FANOUT_TABLES, WEBSOCKET_TABLES } from './store/schema.js';
+export {
+  API_TABLES,
+  DELIVERY_TABLES,
+  FANOUT_TABLES,
+  REPLAN_TABLES,
+  WEBSOCKET_TABLES,
+} from './store/schema.js';
 
 type Tables<T extends readonly string[]> = TrackerConfig<T[number] & keyof TrackerConfig['tables']>;
 
@@ -50,7 +66,9 @@ export function createTracker(config: Tables<typeof API_TABLES>, db = clientFor(
     ...webhookStores(config, db),
     checkUrl: (url) => assertAllowedUrl(url, config.events.webhookAllow),
   };
-  const api = createApiHandler({ store, auth, authorMode: config.authorMode, webhooks });
+  const sync = new DynamoQueueStore(db, config.tables.queue, config.tables.nodes);
+  const sites = { queuePeek: queuePeek(sync, store) }; // the sites routes' hooks (core/sites.ts)
+  const api = createApiHandler({ store, auth, authorMode: config.authorMode, webhooks, sync, sites });
   /** An operation context for trusted local callers (the admin command): an admin without a name. */
   const adminContext = (now = Date.now): OpContext => ({
     store,
@@ -60,8 +78,9 @@ export function createTracker(config: Tables<typeof API_TABLES>, db = clientFor(
     now,
     deadline: Infinity,
     webhooks,
+    sync,
   });
-  return { db, store, authStore, auth, api, adminContext };
+  return { db, store, authStore, auth, api, adminContext, sync };
 }
 
 export type Tracker = ReturnType<typeof createTracker>;
@@ -82,13 +101,14 @@ export function createWebSocket(
   });
 }
 
-/** The nodes-stream fan-out: event log, webhook queue, WebSocket pushes. */
+/** The nodes-stream fan-out: event log, webhook queue, WebSocket pushes, work queues. */
 export function createFanout(
   config: Tables<typeof FANOUT_TABLES>,
   sender: ConnectionSender,
   db = clientFor(config),
 ) {
   return createFanoutHandler({
+    sync: createSyncConsumer(new DynamoQueueStore(db, config.tables.queue)),
     log: new DynamoEventLog(db, config.tables.events, config.events.retentionMs),
     connections: new DynamoConnectionStore(db, config.tables.connections),
     sender,
@@ -99,4 +119,9 @@ export function createFanout(
 /** The webhook delivery worker (a loop locally, a scheduled run in the cloud). */
 export function createDeliveryWorker(config: Tables<typeof DELIVERY_TABLES>, db = clientFor(config)) {
   return new DeliveryWorker({ ...webhookStores(config, db), settings: config.events });
+}
+
+/** The re-planning worker of the work queues (a loop locally; `runOnce` for a scheduled function). */
+export function createReplanWorker(config: Tables<typeof REPLAN_TABLES>, db = clientFor(config)) {
+  return new ReplanWorker(new DynamoQueueStore(db, config.tables.queue, config.tables.nodes));
 }

@@ -88,10 +88,15 @@ token
   .command('create <username>')
   .description('create an API token; it is printed once and stored only as a hash')
   .option('--name <name>', 'what the token is for', '')
-  .action(async (username: string, o: { name: string }) => {
-    const created = await createToken(connect(program.opts()).adminContext(), { username, name: o.name });
+  .option('--site <site>', 'scope it to one site: read, and publish, claim, report and heartbeat for it only')
+  .action(async (username: string, o: { name: string; site?: string }) => {
+    const created = await createToken(connect(program.opts()).adminContext(), {
+      username,
+      name: o.name,
+      ...(o.site === undefined ? {} : { site: o.site }),
+    });
     const { id, token: secret } = created.body as PublicTokenRecord & { token: string };
-    console.error(`token ${id} for @${username} (shown once):`);
+    console.error(`token ${id} for @${username}${o.site ? ` at site ${o.site}` : ''} (shown once):`);
     console.log(secret);
   });
 token
@@ -100,7 +105,8 @@ token
   .action(async (username?: string) => {
     const listed = await listTokens(connect(program.opts()).adminContext(), username);
     for (const t of listed.body as PublicTokenRecord[]) {
-      console.log(`${t.id}  @${t.username}  ${new Date(t.createdAt).toISOString()}  ${t.name}`);
+      const site = t.site ? `  site:${t.site}` : '';
+      console.log(`${t.id}  @${t.username}  ${new Date(t.createdAt).toISOString()}${site}  ${t.name}`);
     }
   });
 token

@@ -12,6 +12,7 @@ import { localTableNames, TABLE_KEYS } from '../functions/store/schema.js';
 import {
   createDeliveryWorker,
   createFanout,
+  createReplanWorker,
   createTracker,
   createWebSocket,
   type Tracker,
@@ -138,12 +139,16 @@ async function mountHandlers(
   });
   const worker = createDeliveryWorker(config, db);
   worker.start();
+  const replan = createReplanWorker(config, db);
+  replan.start();
   host
     .mount('/api', restMount(tracker.api))
+    .mount('/metrics', restMount(tracker.api, '/metrics')) // Prometheus' usual path: the `metrics` route
     .mountUpgrade('/ws', websocket.upgrade)
     .mount('/@connections', websocket.management)
     .run(poller)
     .run(worker)
+    .run(replan)
     .run({ stop: () => websocket.close() });
   // Changes made from here on are all seen by the fan-out.
   await poller.ready;

@@ -193,8 +193,8 @@ export const COMMANDS = [
     summary: 'per-site sync state of a file, or of every file under a folder',
     details:
       'States: current (synced_<site> >= time, or the origin), outdated (an older copy), syncing (a transfer ' +
-      'is running), error (the last transfer failed), missing. Sites are those named on the files and by volume ' +
-      'nodes. A table on stdout, coloured on a terminal; exit 44 when nothing is tracked there.',
+      'is running), error (the last transfer failed), missing. Sites are those named on the files and every ' +
+      'volume (GET /api/sites). A table on stdout, coloured on a terminal; exit 44 when nothing is tracked there.',
     options: [
       { flags: '--json', description: 'print {sites, files, totals} as JSON instead of a table' },
       { flags: '--limit <n>', description: 'most files listed for a folder', default: '1000' },
@@ -217,8 +217,14 @@ export const COMMANDS = [
     args: '[name]',
     group: 'Authentication',
     summary: 'create a long-lived API token (shown once) for agents and scripts',
-    options: [{ flags: '--user <username>', description: 'for another user (admins only)' }],
-    examples: ['damas token create "agent paris"'],
+    details:
+      'With --site the token may only act for that site: it reads anything, publishes files whose origin is the ' +
+      'site, and claims, reports results and sends heartbeats for it; every other write is refused (403).',
+    options: [
+      { flags: '--user <username>', description: 'for another user (admins only)' },
+      { flags: '--site <name>', description: 'scope the token to one site (an agent’s token)' },
+    ],
+    examples: ['damas token create "agent paris"', 'damas token create "agent paris" --site paris'],
   },
   {
     name: 'token list',
@@ -267,6 +273,32 @@ export const COMMANDS = [
       'damas watch /shots/ --ops create,update',
       'damas watch /shots/ --since "$(tail -n1 events.jsonl | jq -r .id)" >> events.jsonl',
     ],
+  },
+  {
+    name: 'sites',
+    args: '',
+    group: 'Beyond damas',
+    summary: 'one line per site (volume): agent on/off, last heartbeat, backlog, errors',
+    details:
+      'An agent is off when it sent no heartbeat for 3 of its intervals (heartbeatInterval, default 60 s). ' +
+      'Backlog is the files the site waits for and their size; errors counts failed files by rsync exit code ' +
+      '(23×2: two files failed with code 23). Both show - when the tracker has no work queues.',
+    options: [{ flags: '--json', description: 'print the sites as JSON (GET /api/sites)' }],
+    examples: ['damas sites', 'damas sites --json | jq \'.[] | select(.agentStatus == "off") | .name\''],
+  },
+  {
+    name: 'queue',
+    args: '<site>',
+    group: 'Beyond damas',
+    summary: 'the next files a site will receive, in order (nothing is claimed)',
+    details:
+      'Order: higher sync_priority first, then older time. State: pending, waiting (a failed copy waits for ' +
+      'its retry; its rsync exit code is shown) or leased (a transfer is running).',
+    options: [
+      { flags: '--limit <n>', description: 'how many (1-1000)', default: '20' },
+      { flags: '--json', description: 'print the pairs as JSON' },
+    ],
+    examples: ['damas queue paris', 'damas queue paris --limit 100 --json'],
   },
 ] as const satisfies readonly CommandSpec[];
 

@@ -60,7 +60,8 @@ export class Authenticator implements Accounts {
     if (!parsed || !record || !verifyApiTokenSecret(parsed.secret, record.secretHash)) {
       throw unauthorized('invalid or revoked API token');
     }
-    return this.activeUser(record.username);
+    const caller = await this.activeUser(record.username);
+    return record.site === undefined ? caller : { ...caller, site: record.site };
   }
 
   /** The user's current class comes from their node, so a demotion or `disable` applies at once. */
@@ -101,6 +102,7 @@ export class Authenticator implements Accounts {
   async createApiToken(
     username: string,
     name: string,
+    site?: string,
   ): Promise<{ token: string; record: PublicTokenRecord }> {
     const { id, secret, token } = newApiToken();
     const record: ApiTokenRecord = {
@@ -109,6 +111,7 @@ export class Authenticator implements Accounts {
       name,
       secretHash: hashApiTokenSecret(secret),
       createdAt: this.now(),
+      ...(site === undefined ? {} : { site }),
     };
     await this.auth.putToken(record);
     return { token, record: withoutHash(record) };

@@ -1,5 +1,7 @@
 // Class-based permissions (DESIGN §4). Pure: no I/O. Open auth mode is modelled by giving every
 // caller the admin class (OPEN_CALLER), so the rules below need no special case for it.
+import { forbidden } from './errors.js';
+import { isVolume } from './sync.js';
 
 /** open: every caller is an admin (loopback only); jwt: users sign in, agents use API tokens. */
 export type AuthMode = 'open' | 'jwt';
@@ -7,8 +9,11 @@ export type AuthMode = 'open' | 'jwt';
 export const USER_CLASSES = ['guest', 'user', 'editor', 'admin'] as const;
 export type UserClass = (typeof USER_CLASSES)[number];
 
-/** A request's identity. Anonymous callers (jwt mode, empty bearer) are ANONYMOUS. */
-export type Caller = { username: string | null; class: UserClass };
+/**
+ * A request's identity. Anonymous callers (jwt mode, empty bearer) are ANONYMOUS. `site`: the
+ * caller used an API token scoped to that site (see siteScopeRefusal and assertSiteScope).
+ */
+export type Caller = { username: string | null; class: UserClass; site?: string };
 export const ANONYMOUS: Caller = Object.freeze({ username: null, class: 'guest' });
 export const OPEN_CALLER: Caller = Object.freeze({ username: null, class: 'admin' });
 
@@ -42,6 +47,16 @@ const REQUIRED = {
   users: 'admin',
   volumes: 'admin',
   webhooks: 'admin',
+  // Sites (volumes): status, stats and metrics, the next pairs of a site, and agents' heartbeats.
+  sites: 'guest',
+  stats: 'guest',
+  metrics: 'guest',
+  queue: 'guest',
+  heartbeat: 'user',
+  // Sync transfers: lease pairs of a site's queue, report how they went; re-planning tasks.
+  claim: 'user',
+  results: 'user',
+  tasks: 'admin',
 } as const satisfies Record<string, UserClass>;
 
 export type Operation = keyof typeof REQUIRED;
@@ -57,6 +72,26 @@ export function canAccess(caller: Caller, operation: Operation): boolean {
 /** User nodes (`@name`) and the global parameters node are admin-only. */
 export function isProtectedNodeId(id: string): boolean {
   return id.startsWith('@') || id === 'rsyncGlobalParameters';
+}
+
+/** What a site-scoped caller may call besides reads: operations that check the site (assertSiteScope). */
+const SITE_OPERATIONS = new Set<string>(['publish', 'heartbeat', 'claim', 'results']);
+
+/**
+ * A caller with a site-scoped token may read anything (guest operations) and publish, claim, report
+ * results and heartbeat for its site only; every other operation is refused. Null when allowed.
+ */
+export function siteScopeRefusal(caller: Caller, operation: Operation): string | null {
+  if (caller.site === undefined) return null;
+  if (REQUIRED[operation] === 'guest' || SITE_OPERATIONS.has(operation)) return null;
+  return `a token scoped to site ${caller.site} may not use '${operation}'`;
+}
+
+/** Throws 403 when a site-scoped caller acts for another site (publish origin, claim, results, heartbeat). */
+export function assertSiteScope(caller: Caller, site: unknown): void {
+  if (caller.site !== undefined && caller.site !== site) {
+    throw forbidden(`this token may act only for site ${caller.site}, not ${String(site)}`);
+  }
 }
 
 /** Keys only admins may set or change. */
@@ -77,8 +112,9 @@ export function isAuthor(node: Node, username: string | null): boolean {
  * A protected key is "set" only when its value differs from the stored one, so a read-modify-
  * write of a whole node by a non-admin passes. Handlers that silently override client `author`/
  * `time` on create (damas behaviour) should strip them before calling.
- * Order: admins pass; protected keys; admin-only nodes (except a user's own `@name` node, whose
- * non-protected keys its user may update); the class table; then authorMode.
+ * Order: a site-scoped token's limits; admins pass; protected keys; admin-only nodes (except a
+ * user's own `@name` node, whose non-protected keys its user may update); volumes (nodes that are or
+ * become one); the class table; then authorMode.
  */
 export function checkWrite(
   caller: Caller,
@@ -87,6 +123,8 @@ export function checkWrite(
   existing: Node | undefined,
   opts: { authorMode: boolean },
 ): string | null {
+  const scoped = siteScopeRefusal(caller, operation);
+  if (scoped) return scoped;
   if (caller.class === 'admin') return null;
   for (const key of protectedKeys) {
     if (incoming[key] !== undefined && !sameJson(incoming[key], existing?.[key])) {
@@ -100,12 +138,17 @@ export function checkWrite(
     if (ownUserNode && isEdit && existing !== undefined) return null;
     return 'only admins may modify users and global parameters';
   }
+  if (isVolumeNode(incoming) || isVolumeNode(existing))
+    return 'only admins may create, change or delete volumes';
   if (!canAccess(caller, operation)) return `'${operation}' requires class '${REQUIRED[operation]}'`;
   if (opts.authorMode && existing !== undefined && classRank(caller.class) < classRank('editor')) {
     if (!isAuthor(existing, caller.username)) return 'authorMode: only the author may modify this node';
   }
   return null;
 }
+
+const isVolumeNode = (node: Node | undefined) =>
+  typeof node?._id === 'string' && isVolume(node as Parameters<typeof isVolume>[0]);
 
 function sameJson(a: unknown, b: unknown): boolean {
   if (a === b) return true;

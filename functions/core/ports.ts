@@ -49,6 +49,8 @@ export interface ApiTokenRecord {
   name: string;
   secretHash: string;
   createdAt: number;
+  /** A site-scoped token acts only for this site (permissions.ts: siteScopeRefusal, assertSiteScope). */
+  site?: string;
 }
 
 /** An API token as shown to users: never its secret or the secret's hash. */
@@ -60,7 +62,11 @@ export interface Accounts {
   signIn(fields: unknown): Promise<{ _id: string; user: Node; token: string }>;
   /** Stores a password (hashed) and revokes the user's older sessions. */
   setPassword(username: string, password: string): Promise<void>;
-  createApiToken(username: string, name: string): Promise<{ token: string; record: PublicTokenRecord }>;
+  createApiToken(
+    username: string,
+    name: string,
+    site?: string,
+  ): Promise<{ token: string; record: PublicTokenRecord }>;
   listApiTokens(username?: string): Promise<PublicTokenRecord[]>;
   apiToken(id: string): Promise<PublicTokenRecord | undefined>;
   /** True if it existed. */
@@ -180,4 +186,75 @@ export interface SiteRegistry {
   volumes(): Promise<Node[]>;
   /** The `rsyncGlobalParameters` node, if any. */
   globals(): Promise<Node | undefined>;
+}
+
+export type ClaimDirection = 'reception' | 'emission';
+
+/** The volumes and the global parameters, as read together from the registry. */
+export interface SiteList {
+  volumes: Node[];
+  globals?: Node;
+}
+
+/** A (file, destination) pair leased to the claimer: where to copy from and to, and until when. */
+export interface ClaimedPair {
+  _id: string;
+  time: number;
+  file_size?: number;
+  priority: number;
+  source: { site: string; url: string };
+  destination: { site: string; url: string };
+  /** ms epoch; after it the pair may be claimed again. */
+  leaseUntil: number;
+}
+
+/**
+ * A transfer's outcome as an agent reports it: `ok`, or the rsync exit code and its message. The
+ * pair's destination is the reporting site, or `destination` for a pair it pushed (emission).
+ */
+export type TransferResult = { _id: string; destination?: string } & (
+  { ok: true } | { error: number; message?: string }
+);
+
+/** Applied, or why not: the file does not exist, or the site holds no claim on it. */
+export type ResultOutcome = 'ok' | 'notFound' | 'notClaimed';
+
+/** A background re-planning of every file after a change of the volumes or global parameters. */
+export interface ReplanTask {
+  id: string;
+  reason: string;
+  /** Sites whose pairs may have to leave the queues besides the current volumes' (renamed, removed). */
+  sites: string[];
+  startedAt: number;
+  /** Nodes read so far, and roughly how many the table holds (when known). */
+  scanned: number;
+  total?: number;
+  done: boolean;
+  finishedAt?: number;
+  /** Where the scan resumes (the last node id read). */
+  cursor?: string;
+}
+
+/** The per-site work queues, claims and results, and the re-planning tasks (store/queue-store.ts). */
+export interface SyncQueue extends SiteRegistry {
+  /** Volumes and global parameters in one read. */
+  planning(): Promise<SiteList>;
+  /**
+   * Leases up to `limit` due pairs for `site` (reception: pairs it receives; emission: pairs whose
+   * source it is, for the other sites) until `now + leaseMs`; `registry` if the caller has read it.
+   */
+  claim(
+    site: string,
+    limit: number,
+    leaseMs: number,
+    now: number,
+    direction: ClaimDirection,
+    registry?: SiteList,
+  ): Promise<ClaimedPair[]>;
+  /** Applies each result to its file node, in input order. */
+  results(site: string, results: readonly TransferResult[], now: number): Promise<ResultOutcome[]>;
+  /** The newest tasks first. */
+  tasks(limit: number): Promise<ReplanTask[]>;
+  /** Starts a re-planning of every file (idempotent per id). */
+  startTask(id: string, reason: string, sites: readonly string[], now: number): Promise<void>;
 }

@@ -134,3 +134,63 @@ export function sourceSite(file: Node, sites: Iterable<string>): string | undefi
   if (origin && siteState(file, origin) === 'current') return origin;
   return [...sites].sort().find((site) => siteState(file, site) === 'current');
 }
+
+// ---- the queues' registry and claims ---------------------------------------------------------
+
+/** Volumes and the global parameters: the nodes the queues are planned from. */
+export const isRegistryNode = (node: Node | null | undefined): node is Node =>
+  node?._id === GLOBAL_PARAMETERS_ID || isVolume(node);
+
+const planningOf = (node: Node | null | undefined) =>
+  isVolume(node) ? `${node.name as string} ${node.enableReception !== false}` : undefined;
+
+/**
+ * Whether a change of a registry node moves files between queues: a volume added, removed, renamed
+ * or its `enableReception` switched; the global `syncEverywhere` changed (an absent node counts as
+ * true). Answers the sites whose pairs may have to leave (a volume's old and new name), or
+ * undefined when planning is unaffected.
+ */
+export function replanSites(
+  old: Node | null | undefined,
+  next: Node | null | undefined,
+): string[] | undefined {
+  if ((next ?? old)?._id === GLOBAL_PARAMETERS_ID) {
+    return (old?.syncEverywhere !== false) === (next?.syncEverywhere !== false) ? undefined : [];
+  }
+  if (planningOf(old) === planningOf(next)) return undefined;
+  return [...new Set([old, next].flatMap((n) => (isVolume(n) ? [n.name as string] : [])))];
+}
+
+/**
+ * Whether a pair just leased may be copied: the site is still a destination, its copy is not
+ * current, and a failed transfer's retry is due (queue items can lag behind the node).
+ */
+export function claimable(
+  file: Node,
+  site: string,
+  volumes: readonly Node[],
+  globals: Node | undefined,
+  now: number,
+) {
+  return (
+    destinations(file, volumes, globals).includes(site) &&
+    siteState(file, site) !== 'current' &&
+    (retryDueAt(file, site) ?? 0) <= now
+  );
+}
+
+/**
+ * Where `destination` fetches a file from: the origin's volume while its copy is current, else the
+ * first volume by name holding a current copy; with that volume's `url`. Undefined when none does.
+ */
+export function claimSource(
+  file: Node,
+  volumes: readonly Node[],
+  destination: string,
+): { site: string; url: string } | undefined {
+  const urls = new Map(volumes.filter(isVolume).map((v) => [v.name as string, v.url as string]));
+  urls.delete(destination);
+  const origin = typeof file.origin === 'string' && urls.has(file.origin) ? [file.origin] : [];
+  const site = [...origin, ...[...urls.keys()].sort()].find((s) => siteState(file, s) === 'current');
+  return site === undefined ? undefined : { site, url: urls.get(site)! };
+}

@@ -4,6 +4,7 @@
  * WebSocket subscribers whose filter matches. Logging and queueing are idempotent (the stream is
  * at-least-once), so a failed batch is reported whole and handled again; pushes are best effort
  * (a subscriber that missed one catches up with `since`), and connections that are gone are removed.
+ * With `sync`, the per-site work queues are kept from the same changes (idempotent too).
  */
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import pLimit from 'p-limit';
@@ -18,6 +19,7 @@ import type {
 } from '../core/ports.js';
 import { deliveriesFor } from '../core/webhooks.js';
 import { changeFromRecord } from '../store/stream-records.js';
+import type { SyncConsumer } from '../sync/consumer.js';
 
 export interface FanoutDeps {
   log: EventLog;
@@ -25,6 +27,8 @@ export interface FanoutDeps {
   sender: ConnectionSender;
   hooks: WebhookStore;
   queue: DeliveryQueue;
+  /** The work queues' consumer (registry, queue items, re-planning tasks). */
+  sync?: SyncConsumer;
   now?: () => number;
   report?: (message: string, error?: unknown) => void;
 }
@@ -83,6 +87,7 @@ export function createFanoutHandler(deps: FanoutDeps) {
     try {
       const changes = records.map(changeFromRecord);
       await deps.log.append(changes);
+      await deps.sync?.consume(changes);
       const hooks = (await deps.hooks.list()).filter((hook) => !hook.disabled);
       if (hooks.length > 0) {
         const at = now();

@@ -15,9 +15,10 @@ import {
   unauthorized,
 } from '../core/errors.js';
 import { TIME_BUDGET_MS } from '../core/limits.js';
-import { ANONYMOUS, canAccess, requiredClass } from '../core/permissions.js';
-import type { NodeStore } from '../core/ports.js';
+import { ANONYMOUS, canAccess, requiredClass, siteScopeRefusal } from '../core/permissions.js';
+import type { NodeStore, SyncQueue } from '../core/ports.js';
 import type { OpContext } from '../core/ops/context.js';
+import type { SiteHooks } from '../core/sites.js';
 import type { WebhookAdmin } from '../core/ops/webhooks.js';
 import { bearerToken, toApiRequest, type ApiRequest } from './request.js';
 import { ROUTES, type Route } from './routes.js';
@@ -27,6 +28,10 @@ export interface ApiDeps {
   auth: Authenticator;
   authorMode: boolean;
   webhooks?: WebhookAdmin;
+  /** The site registry and the work queues' hooks (sites, stats, metrics, queue, heartbeat). */
+  sites?: SiteHooks;
+  /** The work queues: claims, results, re-planning tasks. */
+  sync?: SyncQueue;
   /** How long a request may compute before searches give up (API Gateway waits 29 s). */
   timeBudgetMs?: number;
   now?: () => number;
@@ -53,6 +58,8 @@ export function createApiHandler(deps: ApiDeps) {
       const caller = route.operation ? await deps.auth.identify(bearerToken(request)) : null;
       if (route.operation) {
         if (!caller) throw unauthorized('authentication required');
+        const scoped = siteScopeRefusal(caller, route.operation);
+        if (scoped) throw forbidden(scoped);
         if (!canAccess(caller, route.operation)) {
           throw forbidden(`${route.name} requires class '${requiredClass(route.operation)}'`);
         }
@@ -65,8 +72,17 @@ export function createApiHandler(deps: ApiDeps) {
         deadline: now() + (deps.timeBudgetMs ?? TIME_BUDGET_MS),
         accounts: deps.auth,
         webhooks: deps.webhooks,
+        sync: deps.sync,
+        ...deps.sites,
       };
       const result = await route.run(ctx, request);
+      if (result.contentType !== undefined) {
+        return {
+          statusCode: result.status,
+          headers: { 'Content-Type': result.contentType },
+          body: `${result.body}`,
+        };
+      }
       return json(result.status, result.body);
     } catch (thrown) {
       const error = toTrackerError(thrown);

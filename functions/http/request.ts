@@ -9,6 +9,8 @@ export interface ApiRequest {
   route: string;
   /** What follows the route name in the path, still percent-encoded ('' if nothing). */
   rest: string;
+  /** Query string parameters (the last value of a repeated one). */
+  query: Record<string, string>;
   headers: Record<string, string | undefined>;
   rawBody: string;
   sourceIp: string | undefined;
@@ -32,6 +34,11 @@ export function toApiRequest(event: APIGatewayProxyEvent): ApiRequest {
     method: event.httpMethod.toUpperCase(),
     route,
     rest,
+    query: Object.fromEntries(
+      Object.entries(event.queryStringParameters ?? {}).flatMap(([k, v]) =>
+        v === undefined ? [] : [[k, v]],
+      ),
+    ),
     headers,
     rawBody,
     sourceIp: event.requestContext?.identity?.sourceIp,

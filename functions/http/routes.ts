@@ -4,9 +4,13 @@ import { createToken, listTokens, revokeToken, signIn, verify } from '../core/op
 import type { OpContext, OpResult } from '../core/ops/context.js';
 import { create, read, remove, update, upsert } from '../core/ops/crud.js';
 import { comment, lock, publish, unlock } from '../core/ops/files.js';
+import { peekQueue } from '../core/ops/site-queue.js';
+import { heartbeat, listSites, stats } from '../core/ops/sites.js';
 import { graph, search, searchMongo, searchOne } from '../core/ops/query.js';
+import { claim, listTasks, results, startReplan } from '../core/ops/sync.js';
 import { createWebhook, deleteWebhook, listWebhooks, webhookFailures } from '../core/ops/webhooks.js';
 import type { Operation } from '../core/permissions.js';
+import { metrics } from './metrics.js';
 import { decodePathPiece, parseBody, type ApiRequest } from './request.js';
 
 export interface Route {
@@ -82,6 +86,20 @@ const ROUTE_LIST: Route[] = [
       return webhookFailures(ctx, decodePathPiece(id!));
     throw badRequest('use POST webhooks, GET webhooks, DELETE webhooks/<id> or GET webhooks/<id>/failures');
   }),
+  // Sites (volumes), their agents and queues.
+  route('sites', ['GET'], 'sites', (ctx) => listSites(ctx)),
+  route('stats', ['GET'], 'stats', (ctx) => stats(ctx)),
+  route('metrics', ['GET'], 'metrics', (ctx, r) => metrics(ctx, r.headers.accept)),
+  route('queue', ['GET'], 'queue', (ctx, r) =>
+    peekQueue(ctx, decodePathPiece(r.rest.replace(/\/$/, '')), r.query.limit),
+  ),
+  route('heartbeat', ['POST'], 'heartbeat', (ctx, r) => heartbeat(ctx, body(r))),
+  // Sync transfers (agents) and re-planning tasks.
+  route('claim', ['POST'], 'claim', (ctx, r) => claim(ctx, body(r))),
+  route('results', ['POST'], 'results', (ctx, r) => results(ctx, body(r))),
+  route('tasks', ['GET', 'POST'], 'tasks', (ctx, r) =>
+    r.method === 'GET' ? listTasks(ctx) : startReplan(ctx),
+  ),
   route('health', ['GET'], undefined, async () => ({ status: 200, body: { status: 'ok' } })),
 ];
 

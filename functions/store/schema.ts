@@ -115,7 +115,13 @@ export const TABLE_KEYS = Object.keys(TABLES) as TableKey[];
 export const TABLE_SPECS: Readonly<Record<TableKey, TableSpec>> = TABLES;
 
 /** The tables each handler uses: its Lambda is granted these and learns no other table's name. */
-export const API_TABLES = ['nodes', 'auth', 'webhooks', 'deliveries'] as const satisfies readonly TableKey[];
+export const API_TABLES = [
+  'nodes',
+  'auth',
+  'webhooks',
+  'deliveries',
+  'queue',
+] as const satisfies readonly TableKey[];
 export const WEBSOCKET_TABLES = [
   'nodes',
   'auth',
@@ -127,8 +133,11 @@ export const FANOUT_TABLES = [
   'connections',
   'webhooks',
   'deliveries',
+  'queue',
 ] as const satisfies readonly TableKey[];
 export const DELIVERY_TABLES = ['webhooks', 'deliveries'] as const satisfies readonly TableKey[];
+/** The re-planning worker: it scans the nodes and writes the queues. */
+export const REPLAN_TABLES = ['nodes', 'queue'] as const satisfies readonly TableKey[];
 
 export type IndexName = (typeof TABLES.nodes.indexes)[number]['name'];
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalTracker } from '../../local/runtime.js';
 import { startTestTracker } from '../support/tracker.js';
+import { waitForSites } from '../sites/helpers.js';
 import {
   buildTestCli,
   cliRunner,
@@ -178,9 +179,9 @@ describe('status', () => {
       syncError_oslo: 23,
     };
     await tracker.tracker.store.update('/shots/sh010/plate.exr', sites, []);
-    await damas(['create', '{"_id":"vol-rome","name":"rome","enableReception":true}'], {
-      env: { DAMAS_SERVER: tracker.url },
-    });
+    const rome = '{"_id":"vol-rome","name":"rome","url":"ssh://sync@rome/data/","enableReception":true}';
+    await damas(['create', rome], { env: { DAMAS_SERVER: tracker.url } });
+    await waitForSites(tracker, (sites) => sites.some((site) => site.name === 'rome'));
   });
 
   it('prints a table of files × sites (no colours when piped)', async () => {

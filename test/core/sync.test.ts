@@ -2,11 +2,15 @@
 import { describe, expect, it } from 'vitest';
 import type { Node } from '../../functions/core/nodes.js';
 import {
+  claimable,
+  claimSource,
   destinations,
+  isRegistryNode,
   isVolume,
   pairState,
   queuedState,
   queueOrderKey,
+  replanSites,
   retryDelayMs,
   sourceSite,
   validateVolume,
@@ -104,5 +108,45 @@ describe('sources and volumes', () => {
     expect(() => validateVolume(volume('bad name'))).toThrow(/name must be 1-64/);
     expect(() => validateVolume(volume('A', { url: 'http://x/' }))).toThrow(/ssh:\/\/user@host/);
     expect(() => validateVolume(volume('A', { enableReception: 'yes' }))).toThrow(/enableReception/);
+  });
+});
+
+describe('registry changes and claims', () => {
+  const globals = (keys: Record<string, unknown> = {}) => ({ _id: 'rsyncGlobalParameters', ...keys }) as Node;
+
+  it('re-plan when a volume appears, goes, is renamed or switches reception; not for status keys', () => {
+    expect(isRegistryNode(volume('A'))).toBe(true);
+    expect(isRegistryNode(globals())).toBe(true);
+    expect(isRegistryNode(file())).toBe(false);
+    expect(replanSites(null, volume('A'))).toEqual(['A']);
+    expect(replanSites(volume('A'), null)).toEqual(['A']);
+    expect(replanSites(volume('A'), volume('A', { name: 'A2' }))).toEqual(['A', 'A2']);
+    expect(replanSites(volume('A'), volume('A', { enableReception: false }))).toEqual(['A']);
+    expect(replanSites(volume('A'), volume('A', { enableReception: true }))).toBeUndefined();
+    expect(replanSites(volume('A'), volume('A', { agentStatus: 'on', last_scan: 5 }))).toBeUndefined();
+  });
+
+  it('re-plan every site when the global syncEverywhere changes (absent counts as true)', () => {
+    expect(replanSites(null, globals({ syncEverywhere: false }))).toEqual([]);
+    expect(replanSites(globals({ syncEverywhere: false }), globals({ syncEverywhere: true }))).toEqual([]);
+    expect(replanSites(null, globals({ enableScans: true }))).toBeUndefined();
+    expect(replanSites(globals(), globals({ syncEverywhere: true }))).toBeUndefined();
+  });
+
+  it('copy a leased pair only while it is destined, not current and due', () => {
+    expect(claimable(file(), 'B', volumes, undefined, 0)).toBe(true);
+    expect(claimable(file({ synced_B: 1000 }), 'B', volumes, undefined, 0)).toBe(false);
+    expect(claimable(file(), 'D', volumes, undefined, 0)).toBe(false);
+    const failed = file({ syncError_B: 23, syncLastAttempt_B: 10_000, syncAttempts_B: 1 });
+    expect(claimable(failed, 'B', volumes, undefined, 69_999)).toBe(false);
+    expect(claimable(failed, 'B', volumes, undefined, 70_000)).toBe(true);
+  });
+
+  it('fetch from the origin’s volume first, else a volume holding a current copy, never the destination', () => {
+    expect(claimSource(file(), volumes, 'B')).toEqual({ site: 'A', url: 'ssh://sync@A.example:22/data/' });
+    const modified = file({ time: 2000, modified_C: 2000 });
+    expect(claimSource(modified, volumes, 'B')).toEqual({ site: 'C', url: 'ssh://sync@C.example:22/data/' });
+    expect(claimSource(modified, volumes, 'C')).toBeUndefined();
+    expect(claimSource(file({ origin: 'X', synced_C: 1000 }), volumes, 'B')?.site).toBe('C');
   });
 });

@@ -26,7 +26,9 @@ export const AUTH_HANDLERS = {
   signin,
   signout,
   'token create': async (ctx, args, options) =>
-    ctx.client().createToken(args[0] ?? '', options.user as string | undefined),
+    ctx
+      .client()
+      .createToken(args[0] ?? '', options.user as string | undefined, options.site as string | undefined),
   'token list': async (ctx) => ctx.client().listTokens(),
   'token revoke': async (ctx, args) => ctx.client().revokeToken(args[0]!),
 } satisfies Record<string, Handler>;

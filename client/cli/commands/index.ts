@@ -4,6 +4,7 @@ import type { CommandName } from '../table.js';
 import { AUTH_HANDLERS } from './auth.js';
 import { CRUD_HANDLERS } from './crud.js';
 import { FILE_HANDLERS } from './files.js';
+import { SITE_HANDLERS } from './sites.js';
 import { status } from './status.js';
 import { watch } from './watch.js';
 
@@ -11,6 +12,7 @@ export const HANDLERS: Record<CommandName, Handler> = {
   ...CRUD_HANDLERS,
   ...FILE_HANDLERS,
   ...AUTH_HANDLERS,
+  ...SITE_HANDLERS,
   status,
   watch,
 };

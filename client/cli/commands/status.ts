@@ -71,15 +71,17 @@ async function filesUnder(
 }
 
 /**
- * Volume nodes (an `enableReception` key; `name` is the site) until volumes get their own route.
- * This asks search_mongo, which scans; a failure only leaves the sites named on the files.
+ * Every site of `GET sites`, as the volume nodes syncTable counts (a `name` and an `enableReception`
+ * key). A failure only leaves the sites named on the files.
  */
 async function volumes(ctx: CliContext, client: TrackerClient): Promise<Node[]> {
   try {
-    const found = await client.searchMongo({ query: { enableReception: { $exists: true } }, limit: 1000 });
-    if (found.body.ids.length === 0) return [];
-    const read = await client.read(found.body.ids);
-    return read.body.filter((node): node is Node => node !== null);
+    const sites = (await client.sites()).body;
+    return sites.map((site) => ({
+      _id: site._id,
+      name: site.name,
+      enableReception: site.enableReception ?? true,
+    }));
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
     if (ctx.flags.verbose) ctx.note(`volumes not read: ${error.message}`);

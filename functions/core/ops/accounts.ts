@@ -29,13 +29,13 @@ export async function listTokens(ctx: OpContext, username?: string): Promise<OpR
 
 export async function createToken(ctx: OpContext, body: unknown): Promise<OpResult> {
   const me = ctx.caller.username;
-  const { name, username = me } = parseBodyWith(NewTokenBody, body, 'token');
+  const { name, username = me, site } = parseBodyWith(NewTokenBody, body, 'token');
   if (!username) throw badRequest('username is required');
   if (username !== me && !managesAllTokens(ctx)) {
     throw forbidden('only admins may create tokens for other users');
   }
   if (!(await ctx.store.get(userNodeId(username)))) throw notFound(`user @${username} does not exist`);
-  const { token, record } = await ctx.accounts.createApiToken(username, name);
+  const { token, record } = await ctx.accounts.createApiToken(username, name, site);
   return ok({ ...record, token }, 201);
 }
 

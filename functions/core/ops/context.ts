@@ -2,11 +2,14 @@
 import { badRequest, forbidden } from '../errors.js';
 import { MAX_RESPONSE_BYTES } from '../limits.js';
 import { byteLength, type NodeBody, type Node } from '../nodes.js';
-import { checkWrite, isProtectedNodeId, type Caller, type Operation } from '../permissions.js';
-import type { Accounts, NodeStore } from '../ports.js';
+import { checkWrite, type Caller, type Operation } from '../permissions.js';
+import type { Accounts, NodeStore, SyncQueue } from '../ports.js';
+import type { SiteHooks } from '../sites.js';
+import { validateNodeWrite } from '../volume-rules.js';
 import type { WebhookAdmin } from './webhooks.js';
 
-export interface OpContext {
+/** SiteHooks: the site registry and the work queues' backlog and peek, where the tracker has them. */
+export interface OpContext extends SiteHooks {
   store: NodeStore;
   caller: Caller;
   /** With authorMode, non-editors may only change nodes they authored. */
@@ -18,12 +21,16 @@ export interface OpContext {
   accounts: Accounts;
   /** Webhook subscriptions and their deliveries, where the tracker has them. */
   webhooks?: WebhookAdmin;
+  /** The per-site work queues, claims and results, where the tracker has them. */
+  sync?: SyncQueue;
 }
 
 /** An operation's answer: an HTTP-like status and a JSON body (errors are thrown, not returned). */
 export interface OpResult {
   status: number;
   body: unknown;
+  /** Set for a text answer (metrics): `body` is the text, sent as is. */
+  contentType?: string;
 }
 
 /** The username written into `author`; open mode has no user, like damas-core's noauth mode. */
@@ -31,7 +38,13 @@ export function actorName(caller: Caller): string {
   return caller.username ?? 'anonymous';
 }
 
-/** Throws 403 if the caller may not write `keys` (the client's keys) to node `id`, stored as `existing`. */
+/** Operations that write keys: volumes and global parameters they touch are validated. */
+const KEY_WRITES = new Set<Operation>(['create', 'update', 'upsert', 'publish', 'comment']);
+
+/**
+ * Throws 403 if the caller may not write `keys` (the client's keys) to node `id`, stored as `existing`,
+ * then 400 if the write would leave a volume or the global parameters invalid.
+ */
 export function assertCanWrite(
   ctx: OpContext,
   operation: Operation,
@@ -43,12 +56,16 @@ export function assertCanWrite(
     authorMode: ctx.authorMode,
   });
   if (reason) throw forbidden(reason);
+  if (KEY_WRITES.has(operation)) validateNodeWrite(id, keys, existing);
 }
 
-/** Whether writes need the stored node first (authorMode checks or a user editing their own node). */
+/**
+ * Whether writes need the stored node first: authorMode checks, and every id that is not a path
+ * (users, volumes and the global parameters are checked against what is stored).
+ */
 export function needsExisting(ctx: OpContext, id: string): boolean {
-  if (ctx.caller.class === 'admin') return false;
-  return ctx.authorMode || isProtectedNodeId(id);
+  if (!id.startsWith('/')) return true;
+  return ctx.caller.class !== 'admin' && ctx.authorMode;
 }
 
 export function checkDeadline(ctx: OpContext, operation: string): void {

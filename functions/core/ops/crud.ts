@@ -4,6 +4,8 @@ import { MAX_KEYS_PER_UPDATE } from '../limits.js';
 import { asList, isPlainObject, resultStatus, validateId, type Node, type NodeBody } from '../nodes.js';
 import { assertCanWrite, needsExisting, type OpContext, type OpResult } from './context.js';
 import { takePassword } from '../users.js';
+import { afterWrite } from '../volume-rules.js';
+import { assertSiteNamesFree } from './sites.js';
 import {
   createUnits,
   isGeneratedId,
@@ -21,6 +23,7 @@ export async function create(ctx: OpContext, body: unknown): Promise<OpResult> {
   nodes.forEach((node, i) =>
     assertCanWrite(ctx, 'create', node._id, writableKeys(ctx, elements[i]!), undefined),
   );
+  await assertSiteNamesFree(ctx, nodes);
   const results = (
     await createUnits(
       ctx,
@@ -76,6 +79,10 @@ export async function update(ctx: OpContext, body: unknown): Promise<OpResult> {
   const plans = elements.map((e) => changes(ctx, e, 'update'));
   const existing = await existingFor(ctx, ids);
   ids.forEach((id, i) => assertCanWrite(ctx, 'update', id, writableKeys(ctx, elements[i]!), existing[i]));
+  await assertSiteNamesFree(
+    ctx,
+    ids.map((id, i) => afterWrite(id, writableKeys(ctx, elements[i]!), existing[i])),
+  );
   const outcomes = await eachElement(ids, async (id, i) => {
     const node = await ctx.store.update(id, plans[i]!.set, plans[i]!.remove);
     if (node) await savePassword(ctx, secrets[i]);
@@ -97,6 +104,10 @@ export async function upsert(ctx: OpContext, body: unknown): Promise<OpResult> {
   const ids = fresh.map((n) => n._id);
   const existing = await existingFor(ctx, ids);
   ids.forEach((id, i) => assertCanWrite(ctx, 'upsert', id, writableKeys(ctx, elements[i]!), existing[i]));
+  await assertSiteNamesFree(
+    ctx,
+    ids.map((id, i) => afterWrite(id, writableKeys(ctx, elements[i]!), existing[i])),
+  );
   // A generated id names a new node: it is created, with no other key if none is given (damas-core).
   const plans = elements.map((e) => (isGeneratedId(e._id, true) ? undefined : changes(ctx, e, 'upsert')));
   const { results, refused } = await eachElement(fresh, async (node, i) => {

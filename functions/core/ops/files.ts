@@ -2,6 +2,7 @@
 import { badRequest, conflict, notFound } from '../errors.js';
 import { MAX_LOCK_IDS } from '../limits.js';
 import { asList, generateId, PARENT_KEY, resultStatus, validateId, type Node } from '../nodes.js';
+import { assertSiteScope } from '../permissions.js';
 import { actorName, assertCanWrite, needsExisting, type OpContext, type OpResult } from './context.js';
 import { parseIds } from './crud.js';
 import { assertElementCount, createUnits, newNode, parseElements, writableKeys } from './elements.js';
@@ -19,6 +20,7 @@ export async function publish(ctx: OpContext, body: unknown): Promise<OpResult> 
     if (typeof element.origin !== 'string' || element.origin === '') {
       throw badRequest(`${element._id}: origin (the site the file comes from) must be a non-empty string`);
     }
+    assertSiteScope(ctx.caller, element.origin); // a site's token publishes that site's files only
     if (element.comment !== undefined && typeof element.comment !== 'string') {
       throw badRequest(`${element._id}: comment must be a string`);
     }
