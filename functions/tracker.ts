@@ -59,6 +59,21 @@ function webhookStores(config: Tables<typeof DELIVERY_TABLES>, db: DynamoDBDocum
   };
 }
 
+const BACKLOG_CACHE_MS = 5_000;
+
+/** `read(key)` answers kept for `ms`, so frequent status pages do not re-read what they just read. */
+function cachedFor<T>(ms: number, read: (key: string) => Promise<T>): (key: string) => Promise<T> {
+  const kept = new Map<string, { at: number; value: Promise<T> }>();
+  return (key) => {
+    const hit = kept.get(key);
+    if (hit && Date.now() - hit.at < ms) return hit.value;
+    const value = read(key);
+    value.catch(() => kept.delete(key));
+    kept.set(key, { at: Date.now(), value });
+    return value;
+  };
+}
+
 /** The REST API (and the admin command's operation context). */
 export function createTracker(config: Tables<typeof API_TABLES>, db = clientFor(config)) {
   const { store, authStore, auth } = authenticator(config, db);
@@ -67,7 +82,11 @@ export function createTracker(config: Tables<typeof API_TABLES>, db = clientFor(
     checkUrl: (url) => assertAllowedUrl(url, config.events.webhookAllow),
   };
   const sync = new DynamoQueueStore(db, config.tables.queue, config.tables.nodes);
-  const sites = { queuePeek: queuePeek(sync, store) }; // the sites routes' hooks (core/sites.ts)
+  // The sites routes' hooks (core/sites.ts); a backlog reads a site's whole queue, so it is cached.
+  const sites = {
+    queuePeek: queuePeek(sync, store),
+    backlog: cachedFor(BACKLOG_CACHE_MS, (site: string) => sync.backlog(site)),
+  };
   const api = createApiHandler({ store, auth, authorMode: config.authorMode, webhooks, sync, sites });
   /** An operation context for trusted local callers (the admin command): an admin without a name. */
   const adminContext = (now = Date.now): OpContext => ({

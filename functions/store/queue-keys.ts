@@ -25,6 +25,8 @@ export interface QueueItem {
   time: number;
   size?: number;
   origin?: string;
+  /** The rsync exit code of the last failure (waiting items). */
+  error?: number;
 }
 export type QueueKey = Pick<QueueItem, 'pk' | 'sk'>;
 
@@ -68,6 +70,7 @@ export function pairItem(file: Node, site: string): QueueItem | undefined {
     time: num(file.time) ?? 0,
     size: num(file.file_size),
     origin: typeof file.origin === 'string' ? file.origin : undefined,
+    error: state === 'waiting' ? num(file[`syncError_${site}`]) : undefined,
   };
 }
 

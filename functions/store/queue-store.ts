@@ -4,7 +4,14 @@
  * the per-site work queues kept from the nodes stream, claims (queue-claims.ts), results
  * (queue-results.ts) and re-planning tasks (task-store.ts).
  */
-import { DeleteCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  PutCommand,
+  QueryCommand,
+  type DynamoDBDocumentClient,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import type { SiteBacklog } from '../core/sites.js';
 import type { Node } from '../core/nodes.js';
 import type {
   ClaimDirection,
@@ -22,8 +29,10 @@ import {
   addChange,
   addReplan,
   partitionOf,
+  QUEUE_SETS,
   SHARD_NUMBERS,
   type Planning,
+  type QueueSet,
   type QueueItem,
   type QueueWrites,
 } from './queue-keys.js';
@@ -123,6 +132,42 @@ export class DynamoQueueStore implements SyncQueue {
       'delete' in w ? { DeleteRequest: { Key: w.delete } } : { PutRequest: { Item: { ...w } } },
     );
     await batchWrite(this.runner, this.db, this.table, requests);
+  }
+
+  /**
+   * A site's backlog: pending pairs (ready and waiting) with their bytes and oldest time, leased
+   * pairs, and failures by exit code. Reads the site's whole queue (proportional to its backlog,
+   * never to the files tracked); callers cache it.
+   */
+  async backlog(site: string): Promise<SiteBacklog> {
+    const backlog: SiteBacklog = { pending: 0, bytes: 0, syncing: 0, errors: {} };
+    const count = async (set: QueueSet, shard: number) => {
+      const input: QueryCommandInput = {
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :p',
+        ExpressionAttributeValues: { ':p': partitionOf(site, set, shard) },
+        ProjectionExpression: '#t, size, #e',
+        ExpressionAttributeNames: { '#t': 'time', '#e': 'error' },
+        ...CAPACITY,
+      };
+      do {
+        const out = await this.runner.read(() => this.db.send(new QueryCommand(input)));
+        for (const item of (out.Items ?? []) as Partial<QueueItem>[]) {
+          if (set === 'lease') {
+            backlog.syncing! += 1;
+            continue;
+          }
+          backlog.pending += 1;
+          backlog.bytes += item.size ?? 0;
+          if (item.time !== undefined)
+            backlog.oldestPendingTime = Math.min(backlog.oldestPendingTime ?? item.time, item.time);
+          if (item.error !== undefined) backlog.errors![item.error] = (backlog.errors![item.error] ?? 0) + 1;
+        }
+        input.ExclusiveStartKey = out.LastEvaluatedKey;
+      } while (input.ExclusiveStartKey);
+    };
+    await Promise.all(QUEUE_SETS.flatMap((set) => SHARD_NUMBERS.map((shard) => count(set, shard))));
+    return backlog;
   }
 
   /** The first `limit` ready pairs of a site, in queue order (4 Queries of at most `limit` items). */

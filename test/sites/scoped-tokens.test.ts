@@ -61,6 +61,14 @@ describe('a token scoped to site B', () => {
     ).toBe(404);
   });
 
+  it('claims and reports results for B only', async () => {
+    expect((await as('POST', 'claim', { site: 'A' })).status).toBe(403);
+    expect(
+      (await as('POST', 'results', { site: 'A', results: [{ _id: '/shared/a.txt', ok: true }] })).status,
+    ).toBe(403);
+    expect((await as('POST', 'claim', { site: 'B' })).status).toBe(200);
+  });
+
   it('sends heartbeats for B only', async () => {
     expect((await as('POST', 'heartbeat', { site: 'B', agentStatus: 'on' })).status).toBe(200);
     const other = await as('POST', 'heartbeat', { site: 'A', agentStatus: 'on' });
