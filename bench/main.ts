@@ -1,10 +1,12 @@
 /**
  * `npm run bench [-- --quick] [-- --json FILE]`: starts ONE fresh local tracker (DynamoDB Local in
- * memory + the HTTP API), measures the figure groups in bench/figures/ against raw DynamoDB
- * baselines in the same run, and prints a table (figure / value / baseline / ratio).
+ * memory + the HTTP API), measures the figure groups in bench/figures/ against baselines measured
+ * in the same run, and prints a table (figure / value / baseline / ratio / goal, where one is set).
  *
  * Order: seed N_small nodes → read/search latency, capacity at N_small → write throughput (adds
- * items) → seed up to N_large → capacity at N_large. Progress goes to stderr, results to stdout.
+ * items) → seed up to N_large → capacity at N_large → damas add → change events (WebSocket latency,
+ * fan-out, webhooks; after the seeding, which they would otherwise add to) → Lambda bundles.
+ * Progress goes to stderr, results to stdout.
  */
 import { parseArgs } from 'node:util';
 import { createDocumentClient } from '../functions/store/dynamo-client.js';
@@ -12,10 +14,14 @@ import { startLocalTracker, type LocalTracker } from '../local/runtime.js';
 import { localTableNames } from '../functions/store/schema.js';
 import type { Bench } from './context.js';
 import { capacityFigures, measureCapacity } from './figures/capacity.js';
+import { changeLatencyFigures } from './figures/change-latency.js';
 import { cliAddFigures } from './figures/cli-add.js';
+import { fanoutLambdaFigures } from './figures/fanout-lambda.js';
+import { fanoutFigures } from './figures/fanout.js';
 import { lambdaFigures } from './figures/lambda.js';
 import { latencyFigures } from './figures/latency.js';
 import { throughputFigures, throughputItems } from './figures/throughput.js';
+import { webhookFigures } from './figures/webhooks.js';
 import { closeHttp } from './http.js';
 import { describeMachine, formatMachine, loadAverage } from './machine.js';
 import { now } from './measure.js';
@@ -32,9 +38,14 @@ requests made in the same run:
      and of a full-scan search for contrast
   4. damas add -r of a 10k-file tree: requests per file, and the idempotent re-run
   5. the API Lambda's bundle size and init (import) time vs the AWS SDK clients alone
+  6. change → WebSocket event latency p50/p99 vs the REST write's own round trip
+  7. fan-out throughput with 1 and 100 WebSocket subscribers vs the event log's append alone
+  8. webhook deliveries/s of the delivery worker vs plain signed POSTs to the same receiver
+  9. the fan-out Lambda's bundle size and init time vs the AWS SDK clients alone
 
-  --quick      smaller run (2k / 20k nodes, fewer samples), under a minute
-  --json FILE  also write {machine, date, quick, figures: [{name, value, unit, baseline?, ratio?}]}
+  --quick      smaller run (2k / 20k nodes, fewer samples), a minute or two
+  --json FILE  also write {machine, date, quick,
+               figures: [{name, value, unit, baseline?, ratio?, goal?: {below, met}}]}
   --help       this text`;
 
 /** Nodes stored for the capacity figures: [small, large]. */
@@ -76,13 +87,21 @@ async function run(quick: boolean, jsonFile: string | undefined): Promise<void> 
       await seeder.seedTo(large);
       const capacityLarge = await measureCapacity(bench, large);
       const cliAdd = await cliAddFigures(bench);
+      const changeLatency = await changeLatencyFigures(bench);
+      const fanout = await fanoutFigures(bench);
+      const webhooks = await webhookFigures(bench);
       const lambda = await lambdaFigures(bench);
+      const fanoutLambda = await fanoutLambdaFigures(bench);
       const figures: Figure[] = [
         ...throughput,
         ...latency,
         ...capacityFigures(capacitySmall, capacityLarge),
         ...cliAdd,
         ...lambda,
+        ...changeLatency,
+        ...fanout,
+        ...webhooks,
+        ...fanoutLambda,
       ];
 
       const seconds = (now() - started) / 1000;

@@ -10,8 +10,16 @@ export interface Figure {
   unit: string;
   baseline?: number;
   ratio?: number;
+  /** A target the value should stay under (reported, never failed on). */
+  goal?: Goal;
   /** What was measured and against what (printed under the table, not written to JSON). */
   about?: string;
+}
+
+export interface Goal {
+  /** The value should be below this (same unit). */
+  below: number;
+  met: boolean;
 }
 
 export function figure(name: string, value: number, unit: string, about: string, baseline?: number): Figure {
@@ -19,19 +27,31 @@ export function figure(name: string, value: number, unit: string, about: string,
   return { name, value, unit, baseline, ratio: value / baseline, about };
 }
 
+/** The figure with a goal: its value should stay below `below`. */
+export const withGoal = (f: Figure, below: number): Figure => ({
+  ...f,
+  goal: { below, met: f.value < below },
+});
+
+const formatGoal = (f: Figure) =>
+  f.goal ? `< ${f.goal.below.toLocaleString('en-US')} ${f.unit}: ${f.goal.met ? 'met' : 'MISSED'}` : '';
+
 function formatNumber(value: number, unit: string): string {
   const digits = unit === 'ms' ? 2 : unit === 'RCU' ? 1 : value >= 100 ? 0 : 1;
   return `${value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })} ${unit}`;
 }
 
 export function formatTable(figures: readonly Figure[]): string {
+  // The goal column only when some figure has a goal.
+  const goals = figures.some((f) => f.goal);
   const rows = [
-    ['figure', 'value', 'baseline', 'ratio'],
+    ['figure', 'value', 'baseline', 'ratio', ...(goals ? ['goal'] : [])],
     ...figures.map((f) => [
       f.name,
       formatNumber(f.value, f.unit),
       f.baseline === undefined ? '' : formatNumber(f.baseline, f.unit),
       f.ratio === undefined ? '' : f.ratio.toFixed(2),
+      ...(goals ? [formatGoal(f)] : []),
     ]),
   ];
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
@@ -56,12 +76,13 @@ export interface Results {
 }
 
 export async function writeJson(file: string, results: Results): Promise<void> {
-  const figures = results.figures.map(({ name, value, unit, baseline, ratio }) => ({
+  const figures = results.figures.map(({ name, value, unit, baseline, ratio, goal }) => ({
     name,
     value,
     unit,
     ...(baseline === undefined ? {} : { baseline }),
     ...(ratio === undefined ? {} : { ratio }),
+    ...(goal === undefined ? {} : { goal }),
   }));
   await mkdir(path.dirname(path.resolve(file)), { recursive: true });
   await writeFile(file, `${JSON.stringify({ ...results, figures }, null, 2)}\n`);

@@ -271,8 +271,8 @@ export class DeliveryWorker {
 
   /**
    * Sends a claimed delivery if its webhook has a free slot, else keeps it waiting (up to `perHook`
-   * per webhook) or leaves it to be claimed again when its lease ends: a busy webhook's backlog never
-   * holds the slots other webhooks need.
+   * per webhook) or gives it back, due again after one poll: a busy webhook's backlog never holds
+   * the slots other webhooks need, nor sits leased while its webhook has room again.
    */
   private dispatch(delivery: Delivery, claimedAt: number): Promise<boolean> {
     return new Promise((settle) => {
@@ -282,7 +282,13 @@ export class DeliveryWorker {
       else if (list.length < this.perHook && !this.stopping) {
         list.push(item);
         this.waiting.set(delivery.webhookId, list);
-      } else settle(false);
+      } else {
+        const { id, attempt, lastError } = delivery;
+        this.queue
+          .retry(id, attempt, this.now() + this.pollMs, lastError ?? '')
+          .catch((error: unknown) => this.log(`webhook delivery ${id} not given back`, error))
+          .finally(() => settle(false));
+      }
     });
   }
 
