@@ -186,24 +186,14 @@ export class DynamoDeliveryQueue implements DeliveryQueue {
 
   async failures(webhookId: string): Promise<Delivery[]> {
     // byDeadHook sorts by pk (`msg_<webhook>_<event id>`): event order already; sorted again to be sure.
-    const dead: Delivery[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.runner.read(() =>
-        this.db.send(
-          new QueryCommand({
-            TableName: this.table,
-            IndexName: 'byDeadHook',
-            KeyConditionExpression: 'deadFor = :w',
-            ExpressionAttributeValues: { ':w': webhookId },
-            ExclusiveStartKey: start,
-            ...CAPACITY,
-          }),
-        ),
-      );
-      for (const item of out.Items ?? []) dead.push(fromItem(item));
-      start = out.LastEvaluatedKey;
-    } while (start);
+    const items = await this.runner.all(this.db, {
+      TableName: this.table,
+      IndexName: 'byDeadHook',
+      KeyConditionExpression: 'deadFor = :w',
+      ExpressionAttributeValues: { ':w': webhookId },
+      ...CAPACITY,
+    });
+    const dead = items.map(fromItem);
     return dead.sort((a, b) => (a.event.id < b.event.id ? -1 : a.event.id > b.event.id ? 1 : 0));
   }
 

@@ -9,7 +9,11 @@
  * Write bound: ≤ 5 writes per change; each scope's 4 shards take up to 4 × 1,000 writes/s.
  * Puts are idempotent (same key, same item) and items expire by TTL after the retention.
  */
-import { BatchWriteCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  type DynamoDBDocumentClient,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { unavailable } from '../core/errors.js';
 import type { ChangeEvent } from '../core/events.js';
 import type { EventLog } from '../core/ports.js';
@@ -125,25 +129,16 @@ export class DynamoEventLog implements EventLog {
 
   /** One shard partition's items above `afterId`, ascending, as pages of at most PAGE_SIZE. */
   private async *shard(pk: string, afterId: string): AsyncGenerator<StoredItem[]> {
-    let start: Record<string, unknown> | undefined;
-    do {
-      // Consistent: an event logged before a subscriber replays is in its replay.
-      const out = await this.runner.read(() =>
-        this.db.send(
-          new QueryCommand({
-            TableName: this.table,
-            KeyConditionExpression: 'pk = :p AND id > :after',
-            ExpressionAttributeValues: { ':p': pk, ':after': afterId },
-            ConsistentRead: true,
-            Limit: PAGE_SIZE,
-            ExclusiveStartKey: start,
-            ...CAPACITY,
-          }),
-        ),
-      );
-      if (out.Items?.length) yield out.Items as StoredItem[];
-      start = out.LastEvaluatedKey;
-    } while (start);
+    // Consistent: an event logged before a subscriber replays is in its replay.
+    const input: QueryCommandInput = {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :p AND id > :after',
+      ExpressionAttributeValues: { ':p': pk, ':after': afterId },
+      ConsistentRead: true,
+      Limit: PAGE_SIZE,
+      ...CAPACITY,
+    };
+    for await (const page of this.runner.pages(this.db, input)) if (page.length) yield page as StoredItem[];
   }
 }
 

@@ -7,7 +7,6 @@ import {
   DeleteCommand,
   GetCommand,
   PutCommand,
-  ScanCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
   type ScanCommandInput,
@@ -96,13 +95,7 @@ export class KeyedTable {
       'FilterExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
     > = {},
   ) {
-    const items: PlainItem[] = [];
     const input: ScanCommandInput = { TableName: this.name, ConsistentRead: true, ...filter, ...CAPACITY };
-    do {
-      const out = await this.runner.read(() => this.db.send(new ScanCommand(input)));
-      items.push(...((out.Items ?? []) as PlainItem[]));
-      input.ExclusiveStartKey = out.LastEvaluatedKey;
-    } while (input.ExclusiveStartKey);
-    return items;
+    return (await this.runner.all(this.db, input, 'scan')) as PlainItem[];
   }
 }

@@ -2,12 +2,7 @@
  * Plans read as pages of candidate nodes: ids by batched gets, listings, children, edges and
  * prefixes by their index (a prefix as a BETWEEN range), and only what no key answers by scan.
  */
-import {
-  QueryCommand,
-  ScanCommand,
-  type QueryCommandInput,
-  type ScanCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import { type QueryCommandInput, type ScanCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Node } from '../core/nodes.js';
 import type { NodeStore, Plan } from '../core/ports.js';
 import { prefixRoot } from '../core/plan.js';
@@ -75,11 +70,7 @@ async function* query(
     },
     ...CAPACITY,
   };
-  do {
-    const out = await runner.read(() => db.send(new QueryCommand(input)));
-    yield (out.Items ?? []).map(fromItem);
-    input.ExclusiveStartKey = out.LastEvaluatedKey;
-  } while (input.ExclusiveStartKey);
+  for await (const page of runner.pages(db, input)) yield page.map(fromItem);
 }
 
 async function* scan(
@@ -87,9 +78,5 @@ async function* scan(
   filter: Partial<ScanCommandInput>,
 ): AsyncIterable<Node[]> {
   const input: ScanCommandInput = { TableName: table, ...filter, ...CAPACITY };
-  do {
-    const out = await runner.read(() => db.send(new ScanCommand(input)));
-    yield (out.Items ?? []).map(fromItem);
-    input.ExclusiveStartKey = out.LastEvaluatedKey;
-  } while (input.ExclusiveStartKey);
+  for await (const page of runner.pages(db, input, 'scan')) yield page.map(fromItem);
 }

@@ -63,24 +63,14 @@ export class DynamoQueueStore implements SyncQueue {
 
   /** Every volume (by id) and the global parameters, in one Query of the registry partition. */
   async planning(): Promise<SiteList> {
-    const nodes: Node[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.runner.read(() =>
-        this.db.send(
-          new QueryCommand({
-            TableName: this.table,
-            KeyConditionExpression: 'pk = :p',
-            ExpressionAttributeValues: { ':p': REGISTRY },
-            ConsistentRead: true,
-            ExclusiveStartKey: start,
-            ...CAPACITY,
-          }),
-        ),
-      );
-      nodes.push(...(out.Items ?? []).map((item) => item.node as Node));
-      start = out.LastEvaluatedKey;
-    } while (start);
+    const items = await this.runner.all(this.db, {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :p',
+      ExpressionAttributeValues: { ':p': REGISTRY },
+      ConsistentRead: true,
+      ...CAPACITY,
+    });
+    const nodes = items.map((item) => item.node as Node);
     return { volumes: nodes.filter(isVolume), globals: nodes.find((n) => n._id === GLOBAL_PARAMETERS_ID) };
   }
 
@@ -150,9 +140,8 @@ export class DynamoQueueStore implements SyncQueue {
         ExpressionAttributeNames: { '#t': 'time', '#e': 'error' },
         ...CAPACITY,
       };
-      do {
-        const out = await this.runner.read(() => this.db.send(new QueryCommand(input)));
-        for (const item of (out.Items ?? []) as Partial<QueueItem>[]) {
+      for await (const page of this.runner.pages(this.db, input)) {
+        for (const item of page as Partial<QueueItem>[]) {
           if (set === 'lease') {
             backlog.syncing! += 1;
             continue;
@@ -163,8 +152,7 @@ export class DynamoQueueStore implements SyncQueue {
             backlog.oldestPendingTime = Math.min(backlog.oldestPendingTime ?? item.time, item.time);
           if (item.error !== undefined) backlog.errors![item.error] = (backlog.errors![item.error] ?? 0) + 1;
         }
-        input.ExclusiveStartKey = out.LastEvaluatedKey;
-      } while (input.ExclusiveStartKey);
+      }
     };
     await Promise.all(QUEUE_SETS.flatMap((set) => SHARD_NUMBERS.map((shard) => count(set, shard))));
     return backlog;

@@ -4,7 +4,13 @@
  * through unmapped, for the callers that resolve them).
  */
 import type { ConsumedCapacity } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  QueryCommand,
+  ScanCommand,
+  type DynamoDBDocumentClient,
+  type QueryCommandInput,
+  type ScanCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
 import { isConditionFailed, mapStoreError } from './errors.js';
 
@@ -36,6 +42,33 @@ export class RequestRunner {
   /** Runs a request and counts its consumed capacity as writes. */
   write<T extends Consumed>(request: () => Promise<T>): Promise<T> {
     return this.track('write', request);
+  }
+
+  /** Every page of a Query (or a Scan), following LastEvaluatedKey; reads counted. */
+  async *pages(
+    db: DynamoDBDocumentClient,
+    input: QueryCommandInput | ScanCommandInput,
+    operation: 'query' | 'scan' = 'query',
+  ): AsyncGenerator<Record<string, unknown>[]> {
+    const request = { ...input };
+    do {
+      const out = await this.read(() =>
+        db.send(operation === 'query' ? new QueryCommand(request) : new ScanCommand(request)),
+      );
+      yield out.Items ?? [];
+      request.ExclusiveStartKey = out.LastEvaluatedKey;
+    } while (request.ExclusiveStartKey);
+  }
+
+  /** Every item of a Query (or a Scan). */
+  async all(
+    db: DynamoDBDocumentClient,
+    input: QueryCommandInput | ScanCommandInput,
+    operation: 'query' | 'scan' = 'query',
+  ): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    for await (const page of this.pages(db, input, operation)) items.push(...page);
+    return items;
   }
 
   private async track<T>(kind: keyof CapacityCounter | undefined, request: () => Promise<T>): Promise<T> {
