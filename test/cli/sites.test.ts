@@ -42,7 +42,7 @@ describe('damas sites', () => {
     const [header, ...lines] = run.stdout.trimEnd().split('\n');
     expect(header).toMatch(/^site\s+agent\s+heartbeat\s+backlog\s+errors$/);
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(/^paris\s+on\s+\d+s ago\s+\S+\s+\S+$/);
+    expect(lines[0]).toMatch(/^paris\s+on\s+\d+s ago\s+0 \(0 B\)\s+none$/);
     expect(lines[1]).toMatch(/^rome\s+off\s+never\s+/);
   });
 
