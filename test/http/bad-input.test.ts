@@ -592,6 +592,42 @@ const tokensBody: fc.Arbitrary<Json> = optionalFields({
   username: fc.oneof(hostileString, hostileJson, fc.constant('seeduser')),
 });
 
+/** Sites: the seeded volume's, unknown ones, and anything else. */
+const siteField = fc.oneof(fc.constantFrom('A', 'B', 'nope', ''), hostileString, hostileJson);
+const filterFields = {
+  prefix: fc.oneof(hostileString, hostileJson),
+  query: fc.oneof(hostileString, hostileJson),
+  ops: fc.oneof(fc.constant<Json>(['create']), hostileJson),
+};
+const webhookBody: fc.Arbitrary<Json> = optionalFields({
+  url: fc.oneof(
+    fc.constantFrom('http://127.0.0.1:9/', 'ftp://x/', 'http://u:p@h/'),
+    hostileString,
+    hostileJson,
+  ),
+  ...filterFields,
+});
+const resultElement: fc.Arbitrary<Json> = optionalFields({
+  _id: fc.oneof(fc.constant('/seed/file'), hostileString, hostileJson),
+  ok: fc.oneof(fc.boolean(), hostileJson),
+  error: fc.oneof(fc.integer({ min: -1, max: 300 }), hostileJson),
+  message: fc.oneof(hostileString, hostileJson),
+  destination: siteField,
+});
+const syncBody: fc.Arbitrary<Json> = optionalFields({
+  site: siteField,
+  limit: fc.oneof(fc.integer({ min: -5, max: 200 }), hostileJson),
+  lease: fc.oneof(fc.integer({ min: -5, max: 100_000 }), hostileJson),
+  direction: fc.oneof(fc.constantFrom('reception', 'emission'), hostileJson),
+  results: fc.oneof(fc.array(resultElement, { maxLength: 5 }), hostileJson),
+});
+const heartbeatBody: fc.Arbitrary<Json> = optionalFields({
+  site: siteField,
+  agentStatus: fc.oneof(fc.constantFrom('on', 'off'), hostileJson),
+  bytesTotal: fc.oneof(fc.integer(), hostileJson),
+  lastConnectionSuccess: fc.oneof(fc.integer(), hostileJson),
+});
+
 // ---- bodies -----------------------------------------------------------------------------------------
 
 interface Body {
@@ -947,6 +983,20 @@ const ROUTE_CASES: RouteCase[] = [
     body: tokensBody,
   },
   { label: 'health', name: 'health', methods: ['GET'], guarded: false },
+  {
+    label: 'webhooks',
+    name: 'webhooks',
+    methods: ['GET', 'POST', 'DELETE'],
+    guarded: true,
+    rest: pathPiece,
+    body: webhookBody,
+  },
+  { label: 'claim', name: 'claim', methods: ['POST'], guarded: true, body: syncBody },
+  { label: 'results', name: 'results', methods: ['POST'], guarded: true, body: syncBody },
+  { label: 'heartbeat', name: 'heartbeat', methods: ['POST'], guarded: true, body: heartbeatBody },
+  { label: 'sites, stats, metrics', name: 'sites', methods: ['GET'], guarded: true },
+  { label: 'queue', name: 'queue', methods: ['GET'], guarded: true, rest: pathPiece },
+  { label: 'tasks', name: 'tasks', methods: ['GET', 'POST'], guarded: true, body: hostileJson },
 ];
 
 const prefix = fc.oneof(
@@ -1082,6 +1132,10 @@ const SEEDS: Node[] = [
   { _id: '/seed/locked', lock: 'bob', author: 'seed', time: 1 },
   { _id: '/seed/edge', src_id: '/seed/a', tgt_id: '/seed/b', author: 'seed', time: 1 },
   { _id: '@seeduser', username: 'seeduser', class: 'user', author: 'seed', time: 1 },
+  // Sites A and B and a file of A, so claims, results and heartbeats reach real volumes and pairs.
+  { _id: 'vol-a', name: 'A', url: 'ssh://sync@a:22/data/', author: 'seed', time: 1 },
+  { _id: 'vol-b', name: 'B', url: 'ssh://sync@b:22/data/', author: 'seed', time: 1 },
+  { _id: '/seed/file', origin: 'A', file_size: 10, author: 'seed', time: 1 },
 ];
 
 /** Puts back seed nodes that earlier (successful) requests deleted, so ids keep hitting real nodes. */
