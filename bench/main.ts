@@ -5,7 +5,10 @@
  *
  * Order: seed N_small nodes → read/search latency, capacity at N_small → write throughput (adds
  * items) → seed up to N_large → capacity at N_large → damas add → change events (WebSocket latency,
- * fan-out, webhooks; after the seeding, which they would otherwise add to) → Lambda bundles.
+ * fan-out, webhooks; after the seeding, which they would otherwise add to) → sync engine (on a
+ * DynamoDB Local of its own, see sync-seed.ts: seed N_small files → claim poll capacity → seed up to
+ * N_large → capacity → claims + results throughput, queue lag on a local tracker started on it) →
+ * Lambda bundles.
  * Progress goes to stderr, results to stdout.
  */
 import { parseArgs } from 'node:util';
@@ -20,6 +23,9 @@ import { fanoutLambdaFigures } from './figures/fanout-lambda.js';
 import { fanoutFigures } from './figures/fanout.js';
 import { lambdaFigures } from './figures/lambda.js';
 import { latencyFigures } from './figures/latency.js';
+import { claimCapacityFigures, measureClaimCapacity } from './figures/sync-capacity.js';
+import { queueLagFigures } from './figures/sync-lag.js';
+import { claimsPool, syncThroughputFigures } from './figures/sync-throughput.js';
 import { throughputFigures, throughputItems } from './figures/throughput.js';
 import { webhookFigures } from './figures/webhooks.js';
 import { closeHttp } from './http.js';
@@ -27,6 +33,7 @@ import { describeMachine, formatMachine, loadAverage } from './machine.js';
 import { now } from './measure.js';
 import { formatLegend, formatTable, writeJson, type Figure } from './report.js';
 import { Seeder } from './seed.js';
+import { SyncData } from './sync-seed.js';
 
 const USAGE = `usage: npm run bench -- [--quick] [--json FILE]
 
@@ -42,16 +49,37 @@ requests made in the same run:
   7. fan-out throughput with 1 and 100 WebSocket subscribers vs the event log's append alone
   8. webhook deliveries/s of the delivery worker vs plain signed POSTs to the same receiver
   9. the fan-out Lambda's bundle size and init time vs the AWS SDK clients alone
+ 10. read capacity of a claim poll of 100 at 10k vs 100k files tracked, with a backlog and empty
+ 11. claims + success results through the queue store vs raw conditional UpdateItem (files/s)
+ 12. queue lag publish → claimable p50/p99 vs the publish's own round trip
 
   --quick      smaller run (2k / 20k nodes, fewer samples), a minute or two
   --json FILE  also write {machine, date, quick,
-               figures: [{name, value, unit, baseline?, ratio?, goal?: {below, met}}]}
+               figures: [{name, value, unit, baseline?, ratio?,
+                          goal?: {below, met} | {ratioAtMost, met}}]}
   --help       this text`;
 
-/** Nodes stored for the capacity figures: [small, large]. */
+/** Nodes stored for the capacity figures, and files tracked for the sync ones: [small, large]. */
 const NODES = { quick: [2_000, 20_000], full: [10_000, 100_000] } as const;
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
+
+/** The sync engine's figures, on a DynamoDB Local of their own (sync-seed.ts). */
+async function syncFigures(bench: Bench, small: number, large: number): Promise<Figure[]> {
+  const data = await SyncData.open(bench);
+  try {
+    await data.seedTo(small);
+    const capacitySmall = await measureClaimCapacity(bench, data);
+    await data.seedTo(large, claimsPool(bench.quick));
+    const capacityLarge = await measureClaimCapacity(bench, data);
+    await data.startHost();
+    const throughput = await syncThroughputFigures(bench, data);
+    const lag = await queueLagFigures(bench, data);
+    return [...claimCapacityFigures(capacitySmall, capacityLarge), ...throughput, ...lag];
+  } finally {
+    await data.close();
+  }
+}
 
 async function run(quick: boolean, jsonFile: string | undefined): Promise<void> {
   const started = now();
@@ -90,6 +118,7 @@ async function run(quick: boolean, jsonFile: string | undefined): Promise<void> 
       const changeLatency = await changeLatencyFigures(bench);
       const fanout = await fanoutFigures(bench);
       const webhooks = await webhookFigures(bench);
+      const sync = await syncFigures(bench, small, large);
       const lambda = await lambdaFigures(bench);
       const fanoutLambda = await fanoutLambdaFigures(bench);
       const figures: Figure[] = [
@@ -102,6 +131,7 @@ async function run(quick: boolean, jsonFile: string | undefined): Promise<void> 
         ...fanout,
         ...webhooks,
         ...fanoutLambda,
+        ...sync,
       ];
 
       const seconds = (now() - started) / 1000;

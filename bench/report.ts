@@ -16,11 +16,8 @@ export interface Figure {
   about?: string;
 }
 
-export interface Goal {
-  /** The value should be below this (same unit). */
-  below: number;
-  met: boolean;
-}
+/** The value should be below `below` (same unit), or the ratio at most `ratioAtMost`. */
+export type Goal = { below: number; met: boolean } | { ratioAtMost: number; met: boolean };
 
 export function figure(name: string, value: number, unit: string, about: string, baseline?: number): Figure {
   if (baseline === undefined) return { name, value, unit, about };
@@ -33,8 +30,18 @@ export const withGoal = (f: Figure, below: number): Figure => ({
   goal: { below, met: f.value < below },
 });
 
-const formatGoal = (f: Figure) =>
-  f.goal ? `< ${f.goal.below.toLocaleString('en-US')} ${f.unit}: ${f.goal.met ? 'met' : 'MISSED'}` : '';
+/** The figure with a goal on its ratio: it should stay at most `atMost`. */
+export const withRatioGoal = (f: Figure, atMost: number): Figure => ({
+  ...f,
+  goal: { ratioAtMost: atMost, met: f.ratio !== undefined && f.ratio <= atMost },
+});
+
+function formatGoal({ goal, unit }: Figure): string {
+  if (!goal) return '';
+  const limit =
+    'below' in goal ? `< ${goal.below.toLocaleString('en-US')} ${unit}` : `ratio ≤ ${goal.ratioAtMost}`;
+  return `${limit}: ${goal.met ? 'met' : 'MISSED'}`;
+}
 
 function formatNumber(value: number, unit: string): string {
   const digits = unit === 'ms' ? 2 : unit === 'RCU' ? 1 : value >= 100 ? 0 : 1;
