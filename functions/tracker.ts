@@ -34,14 +34,6 @@ import { ReplanWorker } from './sync/replan.js';
 import { assertAllowedUrl } from './webhooks/address-policy.js';
 import { DeliveryWorker } from './webhooks/delivery.js';
 
-export {
-  API_TABLES,
-  DELIVERY_TABLES,
-  FANOUT_TABLES,
-  REPLAN_TABLES,
-  WEBSOCKET_TABLES,
-} from './store/schema.js';
-
 type Tables<T extends readonly string[]> = TrackerConfig<T[number] & keyof TrackerConfig['tables']>;
 
 const clientFor = (config: { dynamodbEndpoint?: string }) => createDocumentClient(config.dynamodbEndpoint);

@@ -19,7 +19,8 @@ import {
 } from '../functions/core/ops/accounts.js';
 import type { PublicTokenRecord } from '../functions/core/ports.js';
 import { USER_CLASSES } from '../functions/core/permissions.js';
-import { API_TABLES, createTracker, type Tracker } from '../functions/tracker.js';
+import { createTracker, type Tracker } from '../functions/tracker.js';
+import { API_TABLES } from '../functions/store/schema.js';
 import { localEnvironment } from './runtime.js';
 
 /** Local table names and endpoint unless the environment names others; always jwt (users and tokens). */

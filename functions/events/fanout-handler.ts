@@ -1,6 +1,7 @@
 /** Lambda entry of the nodes-stream fan-out (an event source mapping with ReportBatchItemFailures). */
 import { loadConfig } from '../config.js';
-import { FANOUT_TABLES, createFanout } from '../tracker.js';
+import { createFanout } from '../tracker.js';
+import { FANOUT_TABLES } from '../store/schema.js';
 import { managementSender } from './management-sender.js';
 
 const config = loadConfig(FANOUT_TABLES);

@@ -1,6 +1,7 @@
 /** Lambda entry of the WebSocket API ($connect, $disconnect, subscribe, ping, $default). */
 import { loadConfig } from '../config.js';
-import { WEBSOCKET_TABLES, createWebSocket } from '../tracker.js';
+import { createWebSocket } from '../tracker.js';
+import { WEBSOCKET_TABLES } from '../store/schema.js';
 import { managementSender } from './management-sender.js';
 
 const config = loadConfig(WEBSOCKET_TABLES);

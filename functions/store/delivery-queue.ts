@@ -7,7 +7,6 @@
  * due again. Done and dead items stay (`expiresAt`) until the event log forgets their event.
  */
 import {
-  PutCommand,
   QueryCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
@@ -68,20 +67,7 @@ export class DynamoDeliveryQueue implements DeliveryQueue {
       ...(state === 'dead' && { deadFor: webhookId }),
       ...(state !== 'pending' && { expiresAt: this.expiry(event.time) }),
     };
-    try {
-      await this.runner.write(() =>
-        this.db.send(
-          new PutCommand({
-            TableName: this.table,
-            Item,
-            ConditionExpression: 'attribute_not_exists(pk)',
-            ...CAPACITY,
-          }),
-        ),
-      );
-    } catch (error) {
-      if (!isConditionFailed(error)) throw error;
-    }
+    await this.runner.putNew(this.db, this.table, Item); // one ever queued stays as it is
   }
 
   /**

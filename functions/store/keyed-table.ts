@@ -34,22 +34,11 @@ export class KeyedTable {
 
   /** Writes the item; with `onlyNew`, answers false instead of replacing an existing one. */
   async put(item: PlainItem, onlyNew = false): Promise<boolean> {
-    try {
-      await this.runner.write(() =>
-        this.db.send(
-          new PutCommand({
-            TableName: this.name,
-            Item: item,
-            ...(onlyNew && { ConditionExpression: 'attribute_not_exists(pk)' }),
-            ...CAPACITY,
-          }),
-        ),
-      );
-      return true;
-    } catch (error) {
-      if (onlyNew && isConditionFailed(error)) return false;
-      throw error;
-    }
+    if (onlyNew) return this.runner.putNew(this.db, this.name, item);
+    await this.runner.write(() =>
+      this.db.send(new PutCommand({ TableName: this.name, Item: item, ...CAPACITY })),
+    );
+    return true;
   }
 
   /** True if it existed. */

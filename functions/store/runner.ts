@@ -5,6 +5,7 @@
  */
 import type { ConsumedCapacity } from '@aws-sdk/client-dynamodb';
 import {
+  PutCommand,
   QueryCommand,
   ScanCommand,
   type DynamoDBDocumentClient,
@@ -13,6 +14,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
 import { isConditionFailed, mapStoreError } from './errors.js';
+import { CAPACITY } from './requests.js';
 
 /** Most DynamoDB requests one runner (so one store) has in flight. */
 export const MAX_IN_FLIGHT = 16;
@@ -42,6 +44,27 @@ export class RequestRunner {
   /** Runs a request and counts its consumed capacity as writes. */
   write<T extends Consumed>(request: () => Promise<T>): Promise<T> {
     return this.track('write', request);
+  }
+
+  /** Puts an item only if its key is new; false when it exists (a replay, a concurrent writer). */
+  async putNew(db: DynamoDBDocumentClient, table: string, item: Record<string, unknown>, key = 'pk') {
+    try {
+      await this.write(() =>
+        db.send(
+          new PutCommand({
+            TableName: table,
+            Item: item,
+            ConditionExpression: 'attribute_not_exists(#key)',
+            ExpressionAttributeNames: { '#key': key },
+            ...CAPACITY,
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailed(error)) return false;
+      throw error;
+    }
   }
 
   /** Every page of a Query (or a Scan), following LastEvaluatedKey; reads counted. */

@@ -6,7 +6,6 @@
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
-  PutCommand,
   QueryCommand,
   ScanCommand,
   UpdateCommand,
@@ -37,20 +36,7 @@ export class DynamoTaskStore {
   /** Creates a task unless one with this id exists (a replayed stream batch). */
   async start(id: string, reason: string, sites: readonly string[], now: number): Promise<void> {
     const Item = { pk: TASKS, sk: id, reason, sites: [...sites], startedAt: now, scanned: 0, done: false };
-    try {
-      await this.runner.write(() =>
-        this.db.send(
-          new PutCommand({
-            TableName: this.table,
-            Item,
-            ConditionExpression: 'attribute_not_exists(sk)',
-            ...CAPACITY,
-          }),
-        ),
-      );
-    } catch (error) {
-      if (!isConditionFailed(error)) throw error;
-    }
+    await this.runner.putNew(this.db, this.table, Item, 'sk');
   }
 
   /** Tasks, newest first (`limit`), or every task oldest first. */

@@ -4,7 +4,8 @@
  */
 import type { Context } from 'aws-lambda';
 import { loadConfig } from '../config.js';
-import { DELIVERY_TABLES, createDeliveryWorker } from '../tracker.js';
+import { createDeliveryWorker } from '../tracker.js';
+import { DELIVERY_TABLES } from '../store/schema.js';
 
 const config = loadConfig(DELIVERY_TABLES);
 const worker = createDeliveryWorker(config);
