@@ -1,0 +1,82 @@
+/**
+ * Transfer results waiting to reach the tracker. Each batch is appended to a journal in the state dir
+ * (and synced) before it is sent, so a tracker outage or the agent's own crash loses none: the next
+ * flush sends them again (the tracker applies a result only while the site holds the claim, so a
+ * repeat is harmless). Results the tracker refuses (the claim was lost) are dropped and logged.
+ */
+import { appendFile, readFile, rename, writeFile } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import { ApiError } from '../client/errors.js';
+import type { TransferResult } from './tracker.js';
+
+/** The tracker takes at most 1,000 results per request. */
+const BATCH = 1000;
+
+export class Outbox {
+  private pending: TransferResult[] = [];
+
+  constructor(
+    private readonly file: string,
+    private readonly send: (results: TransferResult[]) => Promise<(string | null)[]>,
+    private readonly log: Logger,
+  ) {}
+
+  get size(): number {
+    return this.pending.length;
+  }
+
+  /** Loads results a previous run could not send. */
+  async load(): Promise<void> {
+    const text = await readFile(this.file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return '';
+      throw error;
+    });
+    this.pending = text
+      .split('\n')
+      .filter(Boolean)
+      .flatMap((line) => {
+        try {
+          return [JSON.parse(line) as TransferResult];
+        } catch {
+          return []; // a torn last line from a crash mid-append
+        }
+      });
+  }
+
+  /** Journals the results; they are sent by the next flush. */
+  async add(results: TransferResult[]): Promise<void> {
+    if (results.length === 0) return;
+    await appendFile(this.file, results.map((r) => JSON.stringify(r) + '\n').join(''), { flush: true });
+    this.pending.push(...results);
+  }
+
+  /** Sends everything pending; throws (keeping what is unsent) when the tracker cannot be reached. */
+  async flush(): Promise<number> {
+    let sent = 0;
+    while (this.pending.length > 0) {
+      const batch = this.pending.slice(0, BATCH);
+      try {
+        const applied = await this.send(batch);
+        const refused = batch.filter((_, i) => applied[i] === null);
+        if (refused.length)
+          this.log.warn({ refused: refused.map((r) => r._id) }, 'results refused: the claims were lost');
+      } catch (error) {
+        if (!(error instanceof ApiError) || error.status >= 500 || error.status === 429) throw error;
+        this.log.warn(
+          { status: error.status, ids: batch.map((r) => r._id), err: error.message },
+          'results refused',
+        );
+      }
+      this.pending = this.pending.slice(batch.length);
+      sent += batch.length;
+      await this.rewrite();
+    }
+    return sent;
+  }
+
+  private async rewrite(): Promise<void> {
+    const temporary = `${this.file}.tmp`;
+    await writeFile(temporary, this.pending.map((r) => JSON.stringify(r) + '\n').join(''), { flush: true });
+    await rename(temporary, this.file);
+  }
+}

@@ -1,0 +1,194 @@
+/**
+ * One rsync over ssh for many files (`--files-from` on stdin, NUL-separated; never a shell), and
+ * what became of each file: rsync's per-file output names the files it finished, its stderr the
+ * ones that failed (23: not found at the source, 24: vanished), its exit code the rest.
+ */
+import { spawn } from 'node:child_process';
+
+/** Where a volume is reached: `ssh://user@host:port/path/`. */
+export interface Remote {
+  user: string;
+  host: string;
+  port: number;
+  /** Absolute, ending with `/`. */
+  path: string;
+}
+
+export function parseVolumeUrl(url: string): Remote {
+  const match = /^ssh:\/\/([^@/\s:]+)@([^@/\s:]+|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}))?(\/(?:\S*\/)?)$/.exec(url);
+  if (!match)
+    throw new Error(`volume url ${JSON.stringify(url)} must look like ssh://user@host[:port]/path/`);
+  return {
+    user: match[1]!,
+    host: match[2]!,
+    port: Number(match[3] ?? 22),
+    path: decodeURIComponent(match[4]!),
+  };
+}
+
+export interface SshSettings {
+  /** Private key file (`--ssh-key`). */
+  key?: string | undefined;
+  /** Pinned host keys: first use recorded, a changed key refused. */
+  knownHosts: string;
+}
+
+/** The `-e` value: ssh in batch mode with the key and pinned host keys (quoted for rsync's splitter). */
+export function sshCommand(remote: Remote, ssh: SshSettings): string {
+  const quote = (path: string) => {
+    if (path.includes("'")) throw new Error(`ssh path ${path} must not contain a single quote`);
+    return `'${path}'`;
+  };
+  return [
+    'ssh',
+    '-p',
+    String(remote.port),
+    '-l',
+    remote.user,
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'StrictHostKeyChecking=accept-new',
+    '-o',
+    `UserKnownHostsFile=${quote(ssh.knownHosts)}`,
+    '-o',
+    'ConnectTimeout=20',
+    '-o',
+    'ServerAliveInterval=15',
+    '-o',
+    'ServerAliveCountMax=4',
+    ...(ssh.key ? ['-o', 'IdentitiesOnly=yes', '-i', quote(ssh.key)] : []),
+  ].join(' ');
+}
+
+export interface RsyncJob {
+  remote: Remote;
+  /** pull: the remote volume → `local`; push: `local` → the remote volume. */
+  direction: 'pull' | 'push';
+  /** The local folder (the staging folder for a pull, the volume root for a push). */
+  local: string;
+  /** Paths from the volume root; a package folder is one entry. */
+  paths: string[];
+  /** Checked words of the volume's `rsync_args`. */
+  extraArgs: string[];
+  ssh: SshSettings;
+  signal?: AbortSignal;
+}
+
+export interface FileFailure {
+  code: number;
+  message: string;
+}
+
+export interface RsyncOutcome {
+  exitCode: number;
+  /** Paths rsync reported as transferred (files, and packages whose every file arrived). */
+  transferred: Set<string>;
+  failed: Map<string, FileFailure>;
+  /** The last lines of stderr. */
+  stderr: string;
+  /** From `--stats`: bytes rsync received and sent over the wire. */
+  bytesReceived: number;
+  bytesSent: number;
+}
+
+/** Codes after which the files rsync did not name are fine (already complete, or not reached but untouched). */
+export const PARTIAL_CODES = new Set([0, 23, 24]);
+
+/** Flags for a pull into a private staging folder: written in place there, so a crash leaves a resumable file. */
+const PULL_FLAGS = ['--inplace', '--no-whole-file'];
+/** Flags for a push: the receiver writes under temporary names and keeps interrupted files for a resume. */
+const PUSH_FLAGS = ['--partial-dir=.syncplanet-partial', '--delay-updates'];
+
+export function rsyncArgs(job: RsyncJob): string[] {
+  const remote = `${job.remote.host}:${job.remote.path}`;
+  const local = job.local.endsWith('/') ? job.local : `${job.local}/`;
+  return [
+    '-r',
+    '-t',
+    '-s',
+    '--from0',
+    '--files-from=-',
+    '--out-format=%n',
+    '--stats',
+    '--mkpath',
+    ...(job.direction === 'pull' ? PULL_FLAGS : PUSH_FLAGS),
+    ...job.extraArgs,
+    '-e',
+    sshCommand(job.remote, job.ssh),
+    ...(job.direction === 'pull' ? [remote, local] : [local, remote]),
+  ];
+}
+
+export function runRsync(job: RsyncJob): Promise<RsyncOutcome> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('rsync', rsyncArgs(job), {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      signal: job.signal,
+      killSignal: 'SIGTERM',
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr
+      .setEncoding('utf8')
+      .on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-65_536)));
+    child.stdin.on('error', () => {}); // rsync may exit before reading the whole list
+    child.stdin.end(job.paths.map((p) => p + (p.endsWith('/') ? '' : '')).join('\0'));
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      const exitCode = code ?? (signal === 'SIGTERM' || signal === 'SIGINT' ? 20 : 255);
+      resolve(readOutcome(job, exitCode, stdout, stderr));
+    });
+  });
+}
+
+/** rsync writes unusual bytes in names as `\#ooo` (octal). */
+const unescape = (name: string) =>
+  name.replace(/\\#([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
+
+export function readOutcome(job: RsyncJob, exitCode: number, stdout: string, stderr: string): RsyncOutcome {
+  const lines = stdout.split('\n');
+  const statsAt = lines.findIndex((line) => line.startsWith('Number of files:'));
+  const names = new Set(
+    lines
+      .slice(0, statsAt < 0 ? undefined : statsAt)
+      .filter(Boolean)
+      .map((line) => unescape(line).replace(/\/$/, '')),
+  );
+  const stat = (label: string) =>
+    Number(/: ([\d,]+)/.exec(lines.find((l) => l.startsWith(label)) ?? '')?.[1]?.replace(/,/g, '') ?? 0);
+  const failed = new Map<string, FileFailure>();
+  for (const line of stderr.split('\n')) {
+    const quoted = /"(.*)"/.exec(line)?.[1];
+    if (!quoted) continue;
+    const code = /^file has vanished/.test(line)
+      ? 24
+      : /link_stat|No such file/.test(line)
+        ? 23
+        : exitCode || 23;
+    const path = owningPath(job, quoted);
+    if (path !== undefined && !failed.has(path)) failed.set(path, { code, message: line.trim() });
+  }
+  const transferred = new Set(job.paths.filter((p) => !failed.has(p) && names.has(p)));
+  return {
+    exitCode,
+    transferred,
+    failed,
+    stderr: stderr.trim().split('\n').slice(-5).join('\n'),
+    bytesReceived: stat('Total bytes received'),
+    bytesSent: stat('Total bytes sent'),
+  };
+}
+
+/** The requested path a message's path belongs to (a package owns the files under it). */
+function owningPath(job: RsyncJob, quoted: string): string | undefined {
+  const roots = [job.direction === 'pull' ? job.remote.path : job.local];
+  let rel = quoted;
+  for (const root of roots) {
+    const prefix = root.endsWith('/') ? root : `${root}/`;
+    if (rel.startsWith(prefix)) rel = rel.slice(prefix.length);
+  }
+  rel = rel.replace(/\/$/, '');
+  return job.paths.find((p) => rel === p || rel.startsWith(`${p}/`));
+}
