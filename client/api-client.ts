@@ -25,8 +25,27 @@ import type {
   SiteStatus,
   StatsReply,
 } from './types.js';
+import type { ScannedFile } from '../functions/core/ops/scans.js';
+import type { ClaimDirection, ClaimedPair, TransferResult } from '../functions/core/ports.js';
 
+export type { ClaimDirection, ClaimedPair, ScannedFile, TransferResult };
 export type ClientOptions = TransportOptions;
+
+/** `POST claim` (the tracker's defaults: 10 pairs, a 600 s lease, reception). */
+export interface ClaimInput {
+  site: string;
+  /** 1 to 100. */
+  limit?: number;
+  /** Seconds, 10 to 86,400. */
+  lease?: number;
+  direction?: ClaimDirection;
+}
+
+/** `POST results`: 1 to 1,000 outcomes of pairs the site claimed. */
+export interface ResultsInput {
+  site: string;
+  results: TransferResult[];
+}
 
 interface Route {
   method: HttpMethod;
@@ -59,6 +78,9 @@ const ROUTES = {
   stats: { method: 'GET', path: 'stats', idempotent: true },
   queue: { method: 'GET', path: 'queue/', idempotent: true },
   heartbeat: { method: 'POST', path: 'heartbeat', idempotent: true },
+  claim: { method: 'POST', path: 'claim', idempotent: false },
+  results: { method: 'POST', path: 'results', idempotent: false },
+  scanned: { method: 'POST', path: 'scanned', idempotent: false },
 } as const satisfies Record<string, Route>;
 
 export type RouteName = keyof typeof ROUTES;
@@ -207,6 +229,28 @@ export class TrackerClient {
   /** An agent's heartbeat: sets the keys and `lastHeartbeat` on the site's volume; answers the volume. */
   heartbeat(status: HeartbeatInput): Reply<Node> {
     return this.call('heartbeat', status);
+  }
+
+  /** Leases the site's next pairs, in queue order (`direction: 'emission'`: pairs the site pushes). */
+  claim(request: ClaimInput): Reply<ClaimedPair[]> {
+    return this.call('claim', request);
+  }
+
+  /**
+   * Reports transfers of claimed pairs (`{_id, ok: true}` or `{_id, error: <rsync exit code>,
+   * message?}`); answers the ids applied in input order, null where refused (207).
+   */
+  results(report: ResultsInput): Reply<Many<string>> {
+    return this.call('results', report);
+  }
+
+  /**
+   * What a scan of the site's volume found about tracked files: modified (new `file_size` and
+   * `file_mtime`; the tracker sets `time`), missing, or present again. Answers the updated files in
+   * input order, null for files the tracker does not have (207).
+   */
+  scanned(site: string, files: ScannedFile[]): Reply<Many<Node>> {
+    return this.call('scanned', { site, files });
   }
 
   /** Change events matching `filter` (after `since` first), over WebSocket with this client's token. */

@@ -57,6 +57,8 @@ const REQUIRED = {
   claim: 'user',
   results: 'user',
   tasks: 'admin',
+  // Scans: an agent reports files of its volume modified, missing or present again.
+  scanned: 'user',
 } as const satisfies Record<string, UserClass>;
 
 export type Operation = keyof typeof REQUIRED;
@@ -75,11 +77,11 @@ export function isProtectedNodeId(id: string): boolean {
 }
 
 /** What a site-scoped caller may call besides reads: operations that check the site (assertSiteScope). */
-const SITE_OPERATIONS = new Set<string>(['publish', 'heartbeat', 'claim', 'results']);
+const SITE_OPERATIONS = new Set<string>(['publish', 'heartbeat', 'claim', 'results', 'scanned']);
 
 /**
  * A caller with a site-scoped token may read anything (guest operations) and publish, claim, report
- * results and heartbeat for its site only; every other operation is refused. Null when allowed.
+ * results and scans, and heartbeat for its site only; every other operation is refused. Null when allowed.
  */
 export function siteScopeRefusal(caller: Caller, operation: Operation): string | null {
   if (caller.site === undefined) return null;
@@ -87,7 +89,7 @@ export function siteScopeRefusal(caller: Caller, operation: Operation): string |
   return `a token scoped to site ${caller.site} may not use '${operation}'`;
 }
 
-/** Throws 403 when a site-scoped caller acts for another site (publish origin, claim, results, heartbeat). */
+/** Throws 403 when a site-scoped caller acts for another site (publish origin, claim, results, scanned, heartbeat). */
 export function assertSiteScope(caller: Caller, site: unknown): void {
   if (caller.site !== undefined && caller.site !== site) {
     throw forbidden(`this token may act only for site ${caller.site}, not ${String(site)}`);

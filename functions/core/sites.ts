@@ -50,6 +50,7 @@ export interface SiteHooks {
 
 const ms = z.number().int().min(0).max(1e15);
 const bytes = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const fileCount = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const exitCode = z.number().int().min(-1).max(10_000);
 const text = z.string().max(8192);
 
@@ -75,6 +76,11 @@ const AgentKeys = z.object({
   bytesTotal: bytes,
   bytesUsed: bytes,
   bytesRemaining: bytes,
+  /**
+   * Files the last scan would have marked missing but held back: more than the agent's threshold share
+   * of the volume looked gone (an unmounted disk looks empty, DESIGN.md §5).
+   */
+  scan_held: fileCount,
 });
 
 export const HeartbeatBody = z.strictObject({
@@ -119,6 +125,7 @@ const SHOWN_KEYS = [
   'bytesTotal',
   'bytesUsed',
   'bytesRemaining',
+  'scan_held',
 ] as const;
 
 /** One entry of `GET sites`: the shown keys that are set, the agent's status, and the backlog if known. */
@@ -158,6 +165,8 @@ export interface SiteStats {
   bytesTotal?: number;
   bytesUsed?: number;
   bytesRemaining?: number;
+  /** Files the last scan held back instead of marking them missing (when the agent reported it). */
+  scan_held?: number;
   pending?: number;
   bytes?: number;
   /** ms since the oldest pending file's `time`; null when nothing is pending. */
@@ -167,7 +176,7 @@ export interface SiteStats {
 }
 
 export function siteStats(volume: Node, now: number, backlog?: SiteBacklog): SiteStats {
-  const capacity = (['bytesTotal', 'bytesUsed', 'bytesRemaining'] as const).filter(
+  const reported = (['bytesTotal', 'bytesUsed', 'bytesRemaining', 'scan_held'] as const).filter(
     (k) => typeof volume[k] === 'number',
   );
   const stats: SiteStats = {
@@ -175,7 +184,7 @@ export function siteStats(volume: Node, now: number, backlog?: SiteBacklog): Sit
     _id: volume._id,
     agentStatus: agentStatusAt(volume, now),
     lastHeartbeat: lastHeartbeat(volume),
-    ...Object.fromEntries(capacity.map((k) => [k, volume[k]])),
+    ...Object.fromEntries(reported.map((k) => [k, volume[k]])),
   };
   if (!backlog) return stats;
   const oldest = backlog.oldestPendingTime;

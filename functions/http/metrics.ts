@@ -29,6 +29,11 @@ const GAUGES: [string, string, Figure][] = [
   ['syncplanet_site_capacity_bytes', 'Size of the volume', (s) => s.bytesTotal],
   ['syncplanet_site_used_bytes', 'Bytes used on the volume', (s) => s.bytesUsed],
   ['syncplanet_site_free_bytes', 'Bytes left on the volume', (s) => s.bytesRemaining],
+  [
+    'syncplanet_site_scan_held_files',
+    'Files the last scan held back instead of marking them missing (too large a share of the volume looked gone)',
+    (s) => s.scan_held,
+  ],
 ];
 
 function newRegistry(openMetrics: boolean) {

@@ -4,6 +4,7 @@ import { createToken, listTokens, revokeToken, signIn, verify } from '../core/op
 import type { OpContext, OpResult } from '../core/ops/context.js';
 import { create, read, remove, update, upsert } from '../core/ops/crud.js';
 import { comment, lock, publish, unlock } from '../core/ops/files.js';
+import { scanned } from '../core/ops/scans.js';
 import { peekQueue } from '../core/ops/site-queue.js';
 import { heartbeat, listSites, stats } from '../core/ops/sites.js';
 import { graph, search, searchMongo, searchOne } from '../core/ops/query.js';
@@ -97,6 +98,8 @@ const ROUTE_LIST: Route[] = [
   // Sync transfers (agents) and re-planning tasks.
   route('claim', ['POST'], 'claim', (ctx, r) => claim(ctx, body(r))),
   route('results', ['POST'], 'results', (ctx, r) => results(ctx, body(r))),
+  // Scans: files of a site's volume modified, missing or present again.
+  route('scanned', ['POST'], 'scanned', (ctx, r) => scanned(ctx, body(r))),
   route('tasks', ['GET', 'POST'], 'tasks', (ctx, r) =>
     r.method === 'GET' ? listTasks(ctx) : startReplan(ctx),
   ),

@@ -33,7 +33,18 @@ describe('classes', () => {
 describe('route permissions', () => {
   const table: Record<UserClass, Operation[]> = {
     guest: ['read', 'search', 'search_one', 'search_mongo', 'graph', 'verify'],
-    user: ['create', 'publish', 'comment', 'lock', 'unlock', 'tokens'],
+    user: [
+      'create',
+      'publish',
+      'comment',
+      'lock',
+      'unlock',
+      'tokens',
+      'heartbeat',
+      'claim',
+      'results',
+      'scanned',
+    ],
     editor: ['update', 'upsert', 'delete'],
     admin: ['tokens.admin', 'users', 'volumes', 'webhooks'],
   };

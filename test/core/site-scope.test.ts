@@ -12,13 +12,14 @@ const agent: Caller = { username: 'bot', class: 'editor', site: 'B' };
 const rules = { authorMode: false };
 
 describe('siteScopeRefusal', () => {
-  it('lets a scoped caller read, publish and heartbeat, and nothing else', () => {
+  it('lets a scoped caller read, publish, heartbeat, claim, report results and scans, and nothing else', () => {
     const allowed: Operation[] = ['read', 'search', 'search_mongo', 'graph', 'verify', 'subscribe', 'sites'];
-    for (const op of [...allowed, 'stats', 'metrics', 'queue', 'publish', 'heartbeat'] as Operation[]) {
+    const forSite: Operation[] = ['publish', 'heartbeat', 'claim', 'results', 'scanned'];
+    for (const op of [...allowed, 'stats', 'metrics', 'queue', ...forSite] as Operation[]) {
       expect(siteScopeRefusal(agent, op), op).toBeNull();
     }
     const refused: Operation[] = ['create', 'update', 'upsert', 'delete', 'lock', 'unlock', 'comment'];
-    for (const op of [...refused, 'tokens', 'webhooks', 'users', 'volumes'] as Operation[]) {
+    for (const op of [...refused, 'tokens', 'webhooks', 'users', 'volumes', 'tasks'] as Operation[]) {
       expect(siteScopeRefusal(agent, op), op).toBe(`a token scoped to site B may not use '${op}'`);
     }
   });

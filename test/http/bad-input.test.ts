@@ -621,11 +621,27 @@ const syncBody: fc.Arbitrary<Json> = optionalFields({
   direction: fc.oneof(fc.constantFrom('reception', 'emission'), hostileJson),
   results: fc.oneof(fc.array(resultElement, { maxLength: 5 }), hostileJson),
 });
+const scannedEntry: fc.Arbitrary<Json> = optionalFields({
+  _id: fc.oneof(
+    fc.constantFrom('/seed/file', '/seed/a', '/seed/none', 'vol-a', '@seeduser', 'rsyncGlobalParameters'),
+    hostileString,
+    hostileJson,
+  ),
+  change: fc.oneof(fc.constantFrom('modified', 'missing', 'present'), hostileJson),
+  file_size: fc.oneof(fc.integer({ min: -5, max: 1_000_000 }), hostileJson),
+  file_mtime: fc.oneof(fc.integer(), hostileJson),
+  time: fc.oneof(fc.integer(), hostileJson),
+});
+const scannedBody: fc.Arbitrary<Json> = optionalFields({
+  site: siteField,
+  files: fc.oneof(fc.array(scannedEntry, { maxLength: 5 }), hostileJson),
+});
 const heartbeatBody: fc.Arbitrary<Json> = optionalFields({
   site: siteField,
   agentStatus: fc.oneof(fc.constantFrom('on', 'off'), hostileJson),
   bytesTotal: fc.oneof(fc.integer(), hostileJson),
   lastConnectionSuccess: fc.oneof(fc.integer(), hostileJson),
+  scan_held: fc.oneof(fc.integer({ min: -5, max: 1_000 }), hostileJson),
 });
 
 // ---- bodies -----------------------------------------------------------------------------------------
@@ -994,6 +1010,7 @@ const ROUTE_CASES: RouteCase[] = [
   { label: 'claim', name: 'claim', methods: ['POST'], guarded: true, body: syncBody },
   { label: 'results', name: 'results', methods: ['POST'], guarded: true, body: syncBody },
   { label: 'heartbeat', name: 'heartbeat', methods: ['POST'], guarded: true, body: heartbeatBody },
+  { label: 'scanned', name: 'scanned', methods: ['POST'], guarded: true, body: scannedBody },
   { label: 'sites, stats, metrics', name: 'sites', methods: ['GET'], guarded: true },
   { label: 'queue', name: 'queue', methods: ['GET'], guarded: true, rest: pathPiece },
   { label: 'tasks', name: 'tasks', methods: ['GET', 'POST'], guarded: true, body: hostileJson },
@@ -1132,7 +1149,7 @@ const SEEDS: Node[] = [
   { _id: '/seed/locked', lock: 'bob', author: 'seed', time: 1 },
   { _id: '/seed/edge', src_id: '/seed/a', tgt_id: '/seed/b', author: 'seed', time: 1 },
   { _id: '@seeduser', username: 'seeduser', class: 'user', author: 'seed', time: 1 },
-  // Sites A and B and a file of A, so claims, results and heartbeats reach real volumes and pairs.
+  // Sites A and B and a file of A, so claims, results, scans and heartbeats reach real volumes and pairs.
   { _id: 'vol-a', name: 'A', url: 'ssh://sync@a:22/data/', author: 'seed', time: 1 },
   { _id: 'vol-b', name: 'B', url: 'ssh://sync@b:22/data/', author: 'seed', time: 1 },
   { _id: '/seed/file', origin: 'A', file_size: 10, author: 'seed', time: 1 },

@@ -135,3 +135,38 @@ describe('stats and metrics', () => {
     expect((await r.text()).trimEnd().endsWith('# EOF')).toBe(true);
   });
 });
+
+describe('scan_held', () => {
+  const beat = (body: Record<string, unknown>) => call(t, 'POST', 'heartbeat', body, { token: tokens.uma });
+
+  it('shows the files a scan held back in sites, stats and metrics; absent until reported', async () => {
+    const before = await call(t, 'GET', 'stats', undefined, { token: tokens.gus });
+    const statsB = (before.json as { sites: Record<string, unknown>[] }).sites.find((s) => s.site === 'B');
+    expect(statsB).not.toHaveProperty('scan_held');
+    expect(named(await readSites(t, tokens.gus), 'B')).not.toHaveProperty('scan_held');
+
+    expect((await beat({ site: 'B', scan_held: 1234 })).status).toBe(200);
+    expect(named(await readSites(t, tokens.gus), 'B')).toMatchObject({ scan_held: 1234 });
+    const after = await call(t, 'GET', 'stats', undefined, { token: tokens.gus });
+    expect(
+      (after.json as { sites: Record<string, unknown>[] }).sites.find((s) => s.site === 'B'),
+    ).toMatchObject({
+      scan_held: 1234,
+    });
+    const metrics = await call(t, 'GET', 'metrics', undefined, { token: tokens.gus });
+    expect(metrics.text).toContain('# TYPE syncplanet_site_scan_held_files gauge');
+    expect(metrics.text).toContain('syncplanet_site_scan_held_files{site="B"} 1234');
+    expect(metrics.text).not.toContain('syncplanet_site_scan_held_files{site="A"}');
+
+    expect((await beat({ site: 'B', scan_held: 0 })).status).toBe(200);
+    expect(named(await readSites(t, tokens.gus), 'B')).toMatchObject({ scan_held: 0 });
+  });
+
+  it('must be a whole number ≥ 0', async () => {
+    for (const scan_held of [-1, 1.5, '3', null]) {
+      const r = await beat({ site: 'B', scan_held });
+      expect(r.status, String(scan_held)).toBe(400);
+      expect(r.text).toMatch(/^Heartbeat error: heartbeat: scan_held: /);
+    }
+  });
+});
