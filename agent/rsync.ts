@@ -48,6 +48,8 @@ export function sshCommand(remote: Remote, ssh: SshSettings): string {
     '-o',
     'BatchMode=yes',
     '-o',
+    'LogLevel=ERROR',
+    '-o',
     'StrictHostKeyChecking=accept-new',
     '-o',
     `UserKnownHostsFile=${quote(ssh.knownHosts)}`,
@@ -106,10 +108,11 @@ export function rsyncArgs(job: RsyncJob): string[] {
   return [
     '-r',
     '-t',
+    '-p',
     '-s',
     '--from0',
     '--files-from=-',
-    '--out-format=%n',
+    '--out-format=%b %n',
     '--stats',
     '--mkpath',
     ...(job.direction === 'pull' ? PULL_FLAGS : PUSH_FLAGS),
@@ -150,11 +153,13 @@ const unescape = (name: string) =>
 export function readOutcome(job: RsyncJob, exitCode: number, stdout: string, stderr: string): RsyncOutcome {
   const lines = stdout.split('\n');
   const statsAt = lines.findIndex((line) => line.startsWith('Number of files:'));
+  // `%b` (bytes) makes rsync print each line once the file is complete, not when it starts.
+  // `--out-format=%b %n`: the byte count makes rsync print a line once its file is complete.
   const names = new Set(
     lines
       .slice(0, statsAt < 0 ? undefined : statsAt)
-      .filter(Boolean)
-      .map((line) => unescape(line).replace(/\/$/, '')),
+      .flatMap((line) => /^\d+ (.+)$/.exec(line)?.[1] ?? [])
+      .map((name) => unescape(name).replace(/\/$/, '')),
   );
   const stat = (label: string) =>
     Number(/: ([\d,]+)/.exec(lines.find((l) => l.startsWith(label)) ?? '')?.[1]?.replace(/,/g, '') ?? 0);

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import type { JsonValue, Node } from './nodes.js';
 import type { SiteRegistry } from './ports.js';
-import { SITE_NAME, type PairState } from './sync.js';
+import { SITE_NAME, VolumeKeys, type PairState } from './sync.js';
 
 /** Seconds between heartbeats unless the volume's `heartbeatInterval` says otherwise. */
 export const DEFAULT_HEARTBEAT_INTERVAL_S = 60;
@@ -59,6 +59,8 @@ const AgentKeys = z.object({
   agentStatus: z.enum(['on', 'off']),
   agentVersion: z.string().max(256),
   agentStartTime: ms,
+  /** How other sites reach the volume (`--url`), registered by its agent. */
+  url: VolumeKeys.shape.url.unwrap(),
   heartbeatInterval: z.number().min(0.1).max(86_400),
   last_scan: ms,
   scan_duration: z.number().min(0).max(1e9),

@@ -70,10 +70,17 @@ describe('heartbeat', () => {
     expect(nodes.get('vol-b')).toMatchObject({ agentVersion: '2.0', lastHeartbeat: NOW });
   });
 
+  it('registers the url the agent was given (how other sites reach the volume)', async () => {
+    const { ctx, nodes } = context([A]);
+    await heartbeat(ctx, { site: 'A', url: 'ssh://sync@nas.a:2222/vol/' });
+    expect(nodes.get('vol-a')).toMatchObject({ url: 'ssh://sync@nas.a:2222/vol/' });
+  });
+
   it('refuses unknown sites (404), bad bodies (400) and another site for a scoped token (403)', async () => {
     const { ctx } = context([A]);
     expect(await status(heartbeat(ctx, { site: 'Z' }))).toBe(404);
-    expect(await status(heartbeat(ctx, { site: 'A', url: 'ssh://x@y/z/' }))).toBe(400);
+    expect(await status(heartbeat(ctx, { site: 'A', url: 'http://x@y/z/' }))).toBe(400);
+    expect(await status(heartbeat(ctx, { site: 'A', name: 'B' }))).toBe(400);
     expect(await status(heartbeat(ctx, { site: 'A', bytesTotal: '1 TB' }))).toBe(400);
     const scoped = context([A, B], {}, { username: 'bot', class: 'user', site: 'B' }).ctx;
     expect(await status(heartbeat(scoped, { site: 'A' }))).toBe(403);
