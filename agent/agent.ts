@@ -78,12 +78,13 @@ export async function runAgent(options: AgentOptions, log: Logger, signal: Abort
   const events = options.once ? undefined : listen(ctx, wake);
   const health = setInterval(() => void writeHealth(options.stateDir, 'alive'), HEALTH_EVERY_MS).unref();
   let lastScan = 0;
+  let scanEvery: number;
   let failures = 0;
   try {
     while (!signal.aborted) {
       try {
         await connect(ctx, startTime, events !== undefined);
-        const scanEvery = Number(ctx.globals?.sleepBetweenScans ?? DEFAULT_SCAN_INTERVAL_S) * 1000;
+        scanEvery = Number(ctx.globals?.sleepBetweenScans ?? DEFAULT_SCAN_INTERVAL_S) * 1000;
         if (ctx.globals?.enableScans !== false && (options.once || Date.now() - lastScan >= scanEvery)) {
           const summary = await scan(ctx);
           lastScan = Date.now();
@@ -115,7 +116,8 @@ export async function runAgent(options: AgentOptions, log: Logger, signal: Abort
         continue;
       }
       if (options.once) break;
-      await wake.wait(options.pollInterval * 1000);
+      const untilScan = Math.max(0, lastScan + scanEvery - Date.now());
+      await wake.wait(Math.min(options.pollInterval * 1000, untilScan));
     }
   } finally {
     clearInterval(health);

@@ -2,9 +2,11 @@
  * End-to-end harness of the agent tests: the local tracker in jwt mode, an sshd on 127.0.0.1, site
  * folders under one temporary directory, and agents run from the real bundle as child processes
  * (each in its own process group, so a test can kill an agent together with its rsync and ssh).
+ * AGENT_TEST_LOGS=<dir> keeps each agent's log lines there.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'vitest';
@@ -26,9 +28,13 @@ export class AgentRun {
   readonly exited: Promise<number | null>;
   private stderr = '';
 
-  constructor(readonly child: ChildProcess) {
+  constructor(
+    readonly child: ChildProcess,
+    logFile?: string,
+  ) {
     let buffer = '';
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      if (logFile) appendFileSync(logFile, chunk);
       buffer += chunk;
       const parts = buffer.split('\n');
       buffer = parts.pop()!;
@@ -112,7 +118,12 @@ export class AgentHarness {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, SYNCPLANET_TOKEN: site.token },
     });
-    const run = new AgentRun(child);
+    const run = new AgentRun(
+      child,
+      process.env.AGENT_TEST_LOGS
+        ? join(process.env.AGENT_TEST_LOGS, `${site.name}-${this.runs.length}.log`)
+        : undefined,
+    );
     this.runs.push(run);
     return run;
   }

@@ -3,7 +3,7 @@
  * reached through a real sshd on 127.0.0.1, three agents with site-scoped tokens running the bundle.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,7 +24,7 @@ const agents: Record<string, AgentRun> = {};
 
 const api = (method: string, path: string, body?: unknown) => call(t, method, path, body, { token: admin });
 const node = async (id: string) =>
-  (await api('GET', `read/${encodeURIComponent(id)}`)).json as Record<string, unknown>;
+  ((await api('GET', `read/${encodeURIComponent(id)}`)).json ?? {}) as Record<string, unknown>;
 const at = (site: string, rel: string) => join(sites[site]!.root, rel);
 
 /** Writes a file outside the roots, then renames it into place: the scan never sees it half-written. */
@@ -94,5 +94,104 @@ describe('three sites', () => {
     }, 'synced_B and synced_C');
     expect(synced.synced_B).toBeGreaterThanOrEqual(synced.time as number);
     expect(existsSync(at('B', '.syncplanet/incoming/shots/sh010/plate.exr'))).toBe(false);
+  });
+
+  it('copies a higher sync_priority file first', async () => {
+    await agents.B!.stop();
+    await api('PUT', 'update', { _id: 'vol-B', syncAmountReception: 1 });
+    await put('A', 'prio/low.txt', 'low');
+    await put('A', 'prio/high.txt', 'high');
+    await until(
+      async () => (await node('/prio/high.txt'))._id && (await node('/prio/low.txt'))._id,
+      'both published',
+    );
+    await api('PUT', 'update', { _id: '/prio/high.txt', sync_priority: 10 });
+    await until(
+      async () => ((await api('GET', 'queue/B')).json as { _id: string }[])[0]?._id === '/prio/high.txt',
+      "high first in B's queue",
+    );
+    const once = h.start(sites.B!, ['--once']);
+    expect(await once.exited, once.errors).toBe(0);
+    expect(existsSync(at('B', 'prio/high.txt'))).toBe(true);
+    expect(existsSync(at('B', 'prio/low.txt'))).toBe(false);
+    await api('PUT', 'update', { _id: 'vol-B', syncAmountReception: null });
+    agents.B = h.start(sites.B!);
+    await until(() => sameAt('prio/low.txt', 'A', 'B'), 'the low-priority file at B');
+  });
+
+  it('sends a file with syncEverywhere false and sync_C true to C only', async () => {
+    const temporary = join(dir, 'only-c.txt');
+    await writeFile(temporary, 'for C only');
+    const { mtimeMs, size } = await stat(temporary);
+    const reply = await api('POST', 'publish', {
+      _id: '/only-c.txt',
+      origin: 'A',
+      comment: 'for C',
+      syncEverywhere: false,
+      sync_C: true,
+      file_size: size,
+      file_mtime: Math.floor(mtimeMs),
+    });
+    expect(reply.status, reply.text).toBe(201);
+    await rename(temporary, at('A', 'only-c.txt'));
+    await until(() => sameAt('only-c.txt', 'A', 'C'), 'the file at C');
+    await until(async () => typeof (await node('/only-c.txt')).synced_C === 'number', 'synced_C');
+    await until(() => sameAt('prio/low.txt', 'A', 'B'), 'B idle'); // B has had its chances
+    expect(existsSync(at('B', 'only-c.txt'))).toBe(false);
+    expect((await node('/only-c.txt')).synced_B).toBeUndefined();
+  });
+
+  it('propagates a modification made at A', async () => {
+    const before = await node('/shots/sh010/plate.exr');
+    await put('A', 'shots/sh010/plate.exr', 'a new version of the frame');
+    const modified = await until(async () => {
+      const n = await node('/shots/sh010/plate.exr');
+      return (n.time as number) > (before.time as number) && n;
+    }, 'the modification on the node');
+    expect(modified).toMatchObject({ comment: 'modified at A', file_size: 26 });
+    expect(modified.modified_A).toBe(modified.time);
+    await until(() => sameAt('shots/sh010/plate.exr', 'A', 'B', 'C'), 'the new version at B and C');
+  });
+
+  it('sends a package folder whole', async () => {
+    const staged = join(dir, 'v001');
+    await mkdir(join(staged, 'sub'), { recursive: true });
+    for (const [rel, text] of [
+      ['f1.exr', 'one'],
+      ['f2.exr', 'two'],
+      ['sub/f3.exr', 'three'],
+    ])
+      await writeFile(join(staged, rel!), text!);
+    await mkdir(at('A', 'renders'), { recursive: true });
+    await rename(staged, at('A', 'renders/v001'));
+    const pkg = await until(
+      async () => (await node('/renders/v001/'))._id && node('/renders/v001/'),
+      'the package',
+    );
+    expect(pkg).toMatchObject({ origin: 'A', file_size: 11 });
+    expect((await api('GET', `read/${encodeURIComponent('/renders/v001/f1.exr')}`)).status).toBe(404);
+    await until(async () => {
+      for (const rel of ['f1.exr', 'f2.exr', 'sub/f3.exr'])
+        if (!(await sameAt(`renders/v001/${rel}`, 'A', 'B', 'C'))) return false;
+      return true;
+    }, 'the package at B and C');
+  });
+
+  it('records rsync code 23 for a file missing at its source, and --once exits non-zero', async () => {
+    await agents.C!.stop();
+    expect((await node('vol-C')).agentStatus).toBe('off');
+    await api('POST', 'publish', { _id: '/ghost.txt', origin: 'A', comment: 'never written' });
+    await until(async () => (await node('/ghost.txt')).syncError_B === 23, 'syncError_B 23');
+    expect(String((await node('/ghost.txt')).syncErrorMessage_B)).toContain('ghost.txt');
+    await until(
+      async () =>
+        ((await api('GET', 'queue/C')).json as { _id: string }[]).some((p) => p._id === '/ghost.txt'),
+      "the ghost in C's queue",
+    );
+    const once = h.start(sites.C!, ['--once']);
+    expect(await once.exited).toBe(1);
+    expect(once.find('summary')[0]!.errors).toBeGreaterThan(0);
+    expect((await node('/ghost.txt')).syncError_C).toBe(23);
+    agents.C = h.start(sites.C!);
   });
 });
