@@ -8,7 +8,14 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { badRequest, errorText, notFound, toTrackerError, TrackerError } from '../functions/core/errors.js';
+import {
+  badRequest,
+  errorText,
+  notFound,
+  toTrackerError,
+  TrackerError,
+  unavailable,
+} from '../functions/core/errors.js';
 
 /** node:http's limit on the request line and headers (API Gateway's is 10 KB). */
 const MAX_HEADER_KB = 16;
@@ -65,8 +72,11 @@ export class LocalHost {
   private readonly upgrades = new Map<string, UpgradeMount>();
   private readonly workers: Worker[] = [];
   private closing: Promise<void> | undefined;
+  /** A held host answers 503 until ready(): the runtime binds its port before the tables exist. */
+  private held: boolean;
 
-  constructor() {
+  constructor(options: { held?: boolean } = {}) {
+    this.held = options.held ?? false;
     this.server = createServer((req, res) => void this.dispatch(req, res));
     this.server.on('upgrade', (req, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
     this.server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) =>
@@ -91,6 +101,12 @@ export class LocalHost {
     return this;
   }
 
+  /** Starts serving the mounts (before this, every request gets 503 with Retry-After). */
+  ready(): this {
+    this.held = false;
+    return this;
+  }
+
   /** Listens and answers the base URL (`http://127.0.0.1:8090`). */
   async listen(host: string, port: number): Promise<string> {
     this.server.listen(port, host);
@@ -112,6 +128,10 @@ export class LocalHost {
   private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = targetUrl(req.url);
     if (!url) return sendError(res, badRequest('malformed request target'));
+    if (this.held)
+      return sendError(res, unavailable('the tracker is starting; retry in a moment'), {
+        'Retry-After': '1',
+      });
     const mount = this.mounts.find((m) => under(m.prefix, url.pathname));
     if (!mount)
       return sendError(res, notFound(`nothing is served at ${url.pathname} (the API is under /api/)`));

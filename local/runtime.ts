@@ -68,7 +68,7 @@ export async function startLocalTracker(options: LocalOptions = {}): Promise<Loc
   const auth = authModeFor(host, options.auth);
   if (options.port) await checkPort(host, options.port);
   const database = await startDatabase(options);
-  const localHost = new LocalHost();
+  const localHost = new LocalHost({ held: true });
   try {
     const url = await localHost.listen(host, options.port ?? 0);
     const config = loadConfig(TABLE_KEYS, {
@@ -79,6 +79,7 @@ export async function startLocalTracker(options: LocalOptions = {}): Promise<Loc
     const db = createDocumentClient(config.dynamodbEndpoint);
     await ensureTables(db, config.tables);
     const tracker = await mountHandlers(localHost, config, db);
+    localHost.ready();
     let closing: Promise<void> | undefined;
     const close = () =>
       (closing ??= (async () => {

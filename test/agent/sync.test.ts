@@ -2,8 +2,9 @@
  * The agent end to end: the local tracker (jwt mode) on DynamoDB Local, three sites as three folders
  * reached through a real sshd on 127.0.0.1, three agents with site-scoped tokens running the bundle.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readdir, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +15,9 @@ import { until } from '../sync/helpers.js';
 import { AgentHarness, makeRoots, seedAccounts, sha256, type AgentRun, type SiteSetup } from './harness.js';
 
 const SITES = ['A', 'B', 'C'];
+const PREFIX = `agents${process.pid}`;
+/** Large enough to interrupt mid-way at --bwlimit=20m. */
+const BIG = 96 * 1024 * 1024;
 let dir: string;
 let sshd: Sshd;
 let t: LocalTracker;
@@ -45,7 +49,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'agent-e2e-'));
   await mkdir(join(dir, 'sshd'));
   sshd = await startSshd(join(dir, 'sshd'));
-  t = await startTestTracker({ auth: 'jwt' });
+  t = await startTestTracker({ auth: 'jwt', tablePrefix: PREFIX });
   h = new AgentHarness(dir, sshd, t);
   await h.build();
   const roots = await makeRoots(dir, SITES);
@@ -194,4 +198,95 @@ describe('three sites', () => {
     expect((await node('/ghost.txt')).syncError_C).toBe(23);
     agents.C = h.start(sites.C!);
   });
+
+  it('an agent killed mid-transfer leaves no partial file at the final path and resumes after a restart', async () => {
+    await api('PUT', 'update', { _id: 'vol-B', rsync_args: '--bwlimit=20m' });
+    const big = randomBytes(BIG);
+    await put('A', 'big/one.bin', big);
+    const partial = at('B', '.syncplanet/incoming/big/one.bin');
+    await until(
+      async () => ((await stat(partial).catch(() => null))?.size ?? 0) > BIG / 4,
+      "a partial copy in B's staging",
+    );
+    await agents.B!.crash();
+    const kept = (await stat(partial)).size;
+    expect(kept).toBeLessThan(BIG);
+    expect(existsSync(at('B', 'big/one.bin'))).toBe(false);
+    agents.B = h.start(sites.B!);
+    await waitLong(() => sameAt('big/one.bin', 'A', 'B'), 'the whole file at B after the restart');
+    const pull = agents.B.find('rsync finished').find((line) => (line.bytesReceived as number) > 0)!;
+    expect(pull.bytesReceived).toBeLessThan(BIG - kept / 2); // resumed: what was kept is not sent again
+    await api('PUT', 'update', { _id: 'vol-B', rsync_args: null });
+  });
+
+  it('keeps the results of a round the tracker missed, and sends them once it is back', async () => {
+    await agents.C!.stop();
+    await api('PUT', 'update', { _id: 'vol-C', rsync_args: '--bwlimit=20m' });
+    await put('A', 'big/two.bin', randomBytes(BIG / 2));
+    await until(async () => (await node('/big/two.bin'))._id, 'the file published');
+    agents.C = h.start(sites.C!);
+    const partial = at('C', '.syncplanet/incoming/big/two.bin');
+    await until(async () => ((await stat(partial).catch(() => null))?.size ?? 0) > 0, 'C pulling');
+    const port = Number(new URL(t.url).port);
+    await t.close();
+    await waitLong(() => sameAt('big/two.bin', 'A', 'C'), 'the file at C while the tracker is down');
+    const outbox = await readFile(at('C', '.syncplanet/state/outbox.jsonl'), 'utf8');
+    expect(outbox).toContain('/big/two.bin');
+    t = await startTestTracker({ auth: 'jwt', tablePrefix: PREFIX, port });
+    h.tracker = t;
+    const synced = await waitLong(async () => {
+      const n = await node('/big/two.bin');
+      return typeof n.synced_C === 'number' && n;
+    }, 'synced_C after the tracker came back');
+    expect(synced.syncError_C).toBeUndefined();
+    await api('PUT', 'update', { _id: 'vol-C', rsync_args: null });
+  });
+
+  it('refuses ids with .. and paths through a symlink leading out of the root', async () => {
+    const outside = join(dir, 'outside');
+    await mkdir(outside);
+    await symlink(outside, at('B', 'linked'));
+    await put('A', 'linked/f.txt', 'through a link');
+    const evil = '/x/../../escape.txt';
+    expect((await api('POST', 'publish', { _id: evil, origin: 'A', comment: 'evil' })).status).toBe(201);
+    const refused = await until(async () => {
+      const [linked, escape] = [await node('/linked/f.txt'), await node(evil)];
+      return linked.syncError_B === 3 && escape.syncError_B === 3 && [linked, escape];
+    }, 'both refused at B');
+    expect(refused[0]!.syncErrorMessage_B).toContain('symlink leading out of the root');
+    expect(refused[1]!.syncErrorMessage_B).toContain("'..'");
+    await until(() => sameAt('linked/f.txt', 'A', 'C'), 'the file at C, which has no such link');
+    expect(await readdir(outside)).toEqual([]);
+    expect(existsSync(join(dir, 'escape.txt'))).toBe(false);
+  });
+
+  it('marks a deleted file missing, but holds a scan that finds most of A gone (an unmounted disk)', async () => {
+    await rm(at('A', 'prio/low.txt'));
+    await until(async () => typeof (await node('/prio/low.txt')).missing_A === 'number', 'missing_A');
+    const away = join(dir, 'A-away');
+    await mkdir(away);
+    const names = (await readdir(sites.A!.root)).filter((name) => name !== '.syncplanet');
+    for (const name of names) await rename(at('A', name), join(away, name));
+    const held = await until(async () => {
+      const site = (await api('GET', 'stats')).json as { sites: { site: string; scan_held?: number }[] };
+      return site.sites.find((s) => s.site === 'A' && (s.scan_held ?? 0) > 0);
+    }, 'the hold in stats');
+    expect(held.scan_held).toBeGreaterThanOrEqual(5);
+    expect(String((await node('vol-A')).stderr_scan)).toContain('is it mounted');
+    expect((await node('/shots/sh010/plate.exr')).missing_A).toBeUndefined();
+    for (const name of names) await rename(join(away, name), at('A', name));
+    await until(async () => (await node('vol-A')).scan_held === 0, 'the hold lifted');
+    expect((await node('/renders/v001/')).missing_A).toBeUndefined();
+  });
 });
+
+/** Like until, for transfers slowed down on purpose (up to a minute). */
+async function waitLong<T>(check: () => Promise<T | undefined | false>, what: string): Promise<T> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

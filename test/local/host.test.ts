@@ -24,6 +24,16 @@ async function rawStatusLine(url: string, request: string): Promise<string> {
 }
 
 describe('LocalHost', () => {
+  it('answers 503 with Retry-After while held (port bound, tables not ready), then serves', async () => {
+    host = new LocalHost({ held: true }).mount('/api', async (_req, res) => void res.end('served'));
+    const url = await host.listen('127.0.0.1', 0);
+    const early = await fetch(`${url}/api/read/x`);
+    expect(early.status).toBe(503);
+    expect(early.headers.get('retry-after')).toBe('1');
+    host.ready();
+    expect(await (await fetch(`${url}/api/read/x`)).text()).toBe('served');
+  });
+
   it('hands each request to the mount with the longest matching prefix', async () => {
     const url = await started((h) =>
       h
