@@ -278,6 +278,58 @@ describe('three sites', () => {
     await until(async () => (await node('vol-A')).scan_held === 0, 'the hold lifted');
     expect((await node('/renders/v001/')).missing_A).toBeUndefined();
   });
+
+  it("pushes to B when A enables emission (B's agent stopped)", async () => {
+    await agents.B!.stop();
+    await api('PUT', 'update', { _id: 'vol-A', enableEmission: true });
+    await put('A', 'pushed/p.txt', 'pushed by A');
+    await until(() => sameAt('pushed/p.txt', 'A', 'B', 'C'), 'the file at B (pushed) and C');
+    const pushed = await until(async () => {
+      const n = await node('/pushed/p.txt');
+      return typeof n.synced_B === 'number' && n;
+    }, 'synced_B reported by A');
+    expect(pushed.syncing_B).toBeUndefined();
+    expect(agents.A!.find('rsync finished').some((line) => line.direction === 'emission')).toBe(true);
+    expect(existsSync(at('B', '.syncplanet-partial'))).toBe(false);
+    await api('PUT', 'update', { _id: 'vol-A', enableEmission: false });
+    agents.B = h.start(sites.B!);
+  });
+
+  it('starts new work on a change event, without polling or scanning', async () => {
+    await api('PUT', 'update', { _id: 'rsyncGlobalParameters', sleepBetweenScans: 3600 });
+    await agents.B!.stop();
+    agents.B = h.start(sites.B!, ['--poll-interval', '3600']);
+    await until(
+      async () =>
+        agents.B!.find('scan finished').length > 0 &&
+        agents.B!.find('events connection').some((l) => l.status === 'subscribed'),
+      'B listening',
+    );
+    const temporary = join(dir, 'evented.txt');
+    await writeFile(temporary, 'sent on an event');
+    const { size, mtimeMs } = await stat(temporary);
+    await rename(temporary, at('A', 'evented.txt'));
+    await api('POST', 'publish', {
+      _id: '/evented.txt',
+      origin: 'A',
+      comment: 'via the API',
+      file_size: size,
+      file_mtime: Math.floor(mtimeMs),
+    });
+    await until(() => sameAt('evented.txt', 'A', 'B'), 'the file at B');
+    await api('PUT', 'update', { _id: 'rsyncGlobalParameters', sleepBetweenScans: 1 });
+  });
+
+  it('refuses a source whose host key changed (pinned at first use)', async () => {
+    await sshd.restartWithNewHostKey();
+    await put('A', 'after-rekey.txt', 'the host key changed');
+    const refused = await until(async () => {
+      const n = await node('/after-rekey.txt');
+      return n.syncError_B === 255 && n;
+    }, 'syncError_B 255');
+    expect(refused.syncErrorMessage_B).toContain('Host key verification failed');
+    expect(existsSync(at('B', 'after-rekey.txt'))).toBe(false);
+  });
 });
 
 /** Like until, for transfers slowed down on purpose (up to a minute). */
