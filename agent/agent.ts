@@ -112,7 +112,7 @@ export async function runAgent(options: AgentOptions, log: Logger, signal: Abort
         total.errors++;
         log.error({ err: (error as Error).message, failures }, 'round failed');
         if (options.once) break;
-        await wake.wait(Math.min(2 ** failures, MAX_BACKOFF_S) * 1000);
+        await sleep(Math.min(2 ** failures, MAX_BACKOFF_S) * 1000, signal); // events do not cut a backoff short
         continue;
       }
       if (options.once) break;
@@ -186,8 +186,9 @@ function addScan(total: RunSummary, s: ScanSummary): void {
 
 /** Change events wake the loop (debounced), so new work starts within about a second. */
 function listen(ctx: AgentContext, wake: Wake): Subscription {
+  // Files only: the agents' own heartbeats change volume nodes, and must not wake every agent.
   const subscription = ctx.tracker.client.subscribe(
-    {},
+    { prefix: '/' },
     {
       onStatus: (status, detail) => ctx.log.debug({ status, ...detail }, 'events connection'),
     },
@@ -207,6 +208,14 @@ function listen(ctx: AgentContext, wake: Wake): Subscription {
 
 async function writeHealth(stateDir: string, what: string): Promise<void> {
   await writeFile(healthFile(stateDir), JSON.stringify({ time: Date.now(), what })).catch(() => {});
+}
+
+/** A sleep that only a stop cuts short. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+  });
 }
 
 /** A sleep that a change event (or a stop) cuts short; an event during a round makes the next wait instant. */

@@ -34,8 +34,12 @@ export class AgentTracker {
 
   /** The global parameters node, or undefined when there is none. */
   async globals(): Promise<Node | undefined> {
-    const found = await this.client.read(['rsyncGlobalParameters']);
-    return found.body[0] ?? undefined;
+    try {
+      return (await this.client.read('rsyncGlobalParameters')).body;
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) return undefined;
+      throw error;
+    }
   }
 
   async claim(limit: number, lease: number, direction: 'reception' | 'emission'): Promise<ClaimedPair[]> {
