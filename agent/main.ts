@@ -93,10 +93,11 @@ export function program(): Command {
         'STATE_DIR',
       ),
     )
+    // Not .env(): commander would turn any value on, even SYNCPLANET_ONCE=0 (read in agentCommand).
     .addOption(
-      env(
-        new Option('--once', 'one scan and one transfer round, then exit (non-zero if a transfer failed)'),
-        'ONCE',
+      new Option(
+        '--once',
+        'one scan and one transfer round, then exit (non-zero if a transfer failed) (env: SYNCPLANET_ONCE=1|true)',
       ),
     )
     .addOption(
@@ -172,7 +173,7 @@ async function agentCommand(flags: Record<string, unknown>): Promise<number> {
     url: flags.url as string | undefined,
     sshKey: flags.sshKey ? resolve(String(flags.sshKey)) : undefined,
     stateDir: resolve(String(flags.stateDir ?? defaultStateDir(root))),
-    once: flags.once === true || flags.once === 'true' || flags.once === '1',
+    once: flags.once === true || /^(1|true|yes)$/i.test(process.env.SYNCPLANET_ONCE ?? ''),
     logLevel: String(flags.logLevel),
     missingThreshold: Number(flags.missingThreshold),
     pollInterval: Number(flags.pollInterval),
