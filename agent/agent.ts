@@ -190,6 +190,7 @@ function listen(ctx: AgentContext, wake: Wake): Subscription {
   const subscription = ctx.tracker.client.subscribe(
     { prefix: '/' },
     {
+      eventsUrl: ctx.options.eventsUrl,
       onStatus: (status, detail) => ctx.log.debug({ status, ...detail }, 'events connection'),
     },
   );

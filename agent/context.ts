@@ -8,6 +8,8 @@ import type { AgentTracker } from './tracker.js';
 export interface AgentOptions {
   tracker: string;
   token?: string | undefined;
+  /** The WebSocket URL when it is not `/ws` on the tracker's host (the cloud's WebSocketUrl output). */
+  eventsUrl?: string | undefined;
   site: string;
   /** The volume root (absolute). */
   root: string;

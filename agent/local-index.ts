@@ -3,9 +3,7 @@
  * compares and publishes nothing. Kept in the state dir as one line per path (`size mtime flag
  * "json path"`), written whole to a temporary file then renamed, so a crash leaves the old index.
  */
-import { createReadStream } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 
 export class Entry {
   constructor(
@@ -35,15 +33,23 @@ export class LocalIndex {
   }
 
   async load(): Promise<void> {
-    const lines = createInterface({ input: createReadStream(this.file), crlfDelay: Infinity });
-    try {
-      for await (const line of lines) {
-        const [size, mtime, flag] = line.split(' ', 3);
-        const path = line.slice(size!.length + mtime!.length + flag!.length + 3);
-        this.entries.set(JSON.parse(path) as string, new Entry(Number(size), Number(mtime), 0, flag === 'm'));
+    const text = await readFile(this.file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return '';
+      throw error;
+    });
+    // Split on \n only: JSON keeps \u2028 and \r raw inside a path, which readline would split on.
+    for (const line of text.split('\n')) {
+      const entry = /^(\d+) (\d+) ([m-]) (".*")$/s.exec(line);
+      if (!entry) continue; // a torn line (a crash mid-write): that path is simply scanned as new
+      try {
+        const [, size, mtime, flag, path] = entry;
+        this.entries.set(
+          JSON.parse(path!) as string,
+          new Entry(Number(size), Number(mtime), 0, flag === 'm'),
+        );
+      } catch {
+        continue;
       }
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
   }
 

@@ -59,6 +59,15 @@ export function program(): Command {
     )
     .addOption(
       env(
+        new Option(
+          '--events-url <url>',
+          'change events WebSocket URL when not /ws on the tracker (cloud: WebSocketUrl)',
+        ),
+        'EVENTS_URL',
+      ),
+    )
+    .addOption(
+      env(
         new Option('--site <name>', "site name (the volume node's name)")
           .argParser(siteName)
           .makeOptionMandatory(),
@@ -168,6 +177,7 @@ async function agentCommand(flags: Record<string, unknown>): Promise<number> {
   const options: AgentOptions = {
     tracker: String(flags.tracker),
     token: flags.token as string | undefined,
+    eventsUrl: flags.eventsUrl as string | undefined,
     site: String(flags.site),
     root,
     url: flags.url as string | undefined,

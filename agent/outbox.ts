@@ -11,6 +11,8 @@ import type { TransferResult } from './tracker.js';
 
 /** The tracker takes at most 1,000 results per request. */
 const BATCH = 1000;
+/** Answers that refuse the results themselves (bad, unknown or unclaimed): sending them again cannot help. */
+const REFUSALS = new Set([400, 404, 409, 413]);
 
 export class Outbox {
   private pending: TransferResult[] = [];
@@ -61,7 +63,8 @@ export class Outbox {
         if (refused.length)
           this.log.warn({ refused: refused.map((r) => r._id) }, 'results refused: the claims were lost');
       } catch (error) {
-        if (!(error instanceof ApiError) || error.status >= 500 || error.status === 429) throw error;
+        // Kept for later: the tracker is down or busy, or the token is refused (fixable by an admin).
+        if (!(error instanceof ApiError) || !REFUSALS.has(error.status)) throw error;
         this.log.warn(
           { status: error.status, ids: batch.map((r) => r._id), err: error.message },
           'results refused',

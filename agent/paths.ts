@@ -2,8 +2,8 @@
  * File ids → paths inside the volume root. The agent writes nowhere else: an id that could escape
  * the root (`..`, NUL, empty segments, a parent that is a symlink leading out) is refused.
  */
-import { lstat, realpath } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { lstat, realpath, stat } from 'node:fs/promises';
+import { isAbsolute, join, relative, sep } from 'node:path';
 
 /** A refused id or path: reported on the file's node as an error, never touched. */
 export class PathRefused extends Error {
@@ -24,7 +24,8 @@ export function relativePath(id: string): string {
       throw new PathRefused(`${id}: empty, '.' or '..' path segment`);
     }
   }
-  if (segments[0] === PRIVATE_DIR) throw new PathRefused(`${id}: the agent's private folder`);
+  // Compared without case: on a case-insensitive volume `.SyncPlanet` is the same folder.
+  if (segments[0]!.toLowerCase() === PRIVATE_DIR) throw new PathRefused(`${id}: the agent's private folder`);
   return rel;
 }
 
@@ -33,7 +34,7 @@ export const fileId = (rel: string, pkg = false): string => `/${rel}${pkg ? '/' 
 
 const isInside = (root: string, path: string) => {
   const rel = relative(root, path);
-  return rel === '' || (!rel.startsWith('..') && !rel.startsWith(sep) && rel !== '..');
+  return rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
 };
 
 /**
@@ -56,11 +57,11 @@ export async function finalPath(root: string, rel: string): Promise<string> {
     if (stats.isSymbolicLink()) {
       if (last) throw new PathRefused(`/${rel}: the final path is a symlink`);
       const target = await realpath(path).catch(() => null);
+      const where = segments.slice(0, i + 1).join('/');
       if (!target || !isInside(realRoot, target)) {
-        throw new PathRefused(
-          `/${rel}: ${segments.slice(0, i + 1).join('/')} is a symlink leading out of the root`,
-        );
+        throw new PathRefused(`/${rel}: ${where} is a symlink leading out of the root`);
       }
+      if (!(await stat(target)).isDirectory()) throw new PathRefused(`/${rel}: ${where} is not a folder`);
     } else if (!last && !stats.isDirectory()) {
       throw new PathRefused(`/${rel}: ${segments.slice(0, i + 1).join('/')} is not a folder`);
     }

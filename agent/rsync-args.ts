@@ -5,12 +5,14 @@
  */
 import { parse } from 'shell-quote';
 
-/** Long options without a value. */
+/**
+ * Long options without a value. Left out on purpose: options that change rsync's output, which the
+ * agent reads per file (`--quiet`, `--itemize-changes`, `--progress`, `--human-readable`, `--info`).
+ */
 const FLAGS = new Set([
   'compress',
   'checksum',
   'verbose',
-  'quiet',
   'no-perms',
   'perms',
   'executability',
@@ -20,10 +22,7 @@ const FLAGS = new Set([
   'no-whole-file',
   'size-only',
   'ignore-times',
-  'human-readable',
   'stats',
-  'itemize-changes',
-  'progress',
   'no-compress',
   'sparse',
   'preallocate',
@@ -34,7 +33,6 @@ const FLAGS = new Set([
   'hard-links',
   'update',
   'ignore-existing',
-  'existing',
   'no-owner',
   'no-group',
   'owner',
@@ -68,8 +66,8 @@ const WITH_VALUE = new Set([
   'outbuf',
 ]);
 /** Single-letter options without a value. */
-const SHORT = new Set('zcvqpEW46IhiSHAXugUo'.split(''));
-/** Removal options, allowed only when the volume enables deletion. */
+const SHORT = new Set('zcvpEW46ISHAXugUo'.split(''));
+/** Removal options at the receiver, allowed only when the volume enables deletion (never `--remove-source-files`). */
 const DELETION = new Set([
   'delete',
   'del',
@@ -79,7 +77,6 @@ const DELETION = new Set([
   'delete-after',
   'delete-excluded',
   'delete-missing-args',
-  'remove-source-files',
 ]);
 
 export class RsyncArgsRefused extends Error {

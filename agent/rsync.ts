@@ -14,15 +14,33 @@ export interface Remote {
   path: string;
 }
 
+/** A volume url or ssh setting rsync cannot be run with (reported on the files as error 1). */
+export class SetupRefused extends Error {
+  override readonly name = 'SetupRefused';
+}
+
+/** The url's path, percent-decoded (`/my%20shots/` → `/my shots/`). */
+function decodePath(url: string, path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    throw new SetupRefused(`volume url ${JSON.stringify(url)} has a malformed percent escape`);
+  }
+}
+
 export function parseVolumeUrl(url: string): Remote {
-  const match = /^ssh:\/\/([^@/\s:]+)@([^@/\s:]+|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}))?(\/(?:\S*\/)?)$/.exec(url);
+  // A user or host starting with `-` would reach ssh or rsync as an option: refused.
+  const match =
+    /^ssh:\/\/([^-@/\s:][^@/\s:]*)@([^-@/\s:][^@/\s:]*|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}))?(\/(?:\S*\/)?)$/.exec(
+      url,
+    );
   if (!match)
     throw new Error(`volume url ${JSON.stringify(url)} must look like ssh://user@host[:port]/path/`);
   return {
     user: match[1]!,
     host: match[2]!,
     port: Number(match[3] ?? 22),
-    path: decodeURIComponent(match[4]!),
+    path: decodePath(url, match[4]!),
   };
 }
 
@@ -36,7 +54,7 @@ export interface SshSettings {
 /** The `-e` value: ssh in batch mode with the key and pinned host keys (quoted for rsync's splitter). */
 export function sshCommand(remote: Remote, ssh: SshSettings): string {
   const quote = (path: string) => {
-    if (path.includes("'")) throw new Error(`ssh path ${path} must not contain a single quote`);
+    if (path.includes("'")) throw new SetupRefused(`ssh path ${path} must not contain a single quote`);
     return `'${path}'`;
   };
   return [
@@ -69,7 +87,7 @@ export interface RsyncJob {
   direction: 'pull' | 'push';
   /** The local folder (the staging folder for a pull, the volume root for a push). */
   local: string;
-  /** Paths from the volume root; a package folder is one entry. */
+  /** Paths from the volume root; a package folder is one entry, ending with `/`. */
   paths: string[];
   /** Checked words of the volume's `rsync_args`. */
   extraArgs: string[];
@@ -119,6 +137,7 @@ export function rsyncArgs(job: RsyncJob): string[] {
     ...job.extraArgs,
     '-e',
     sshCommand(job.remote, job.ssh),
+    '--', // operands follow: nothing after this is read as an option
     ...(job.direction === 'pull' ? [remote, local] : [local, remote]),
   ];
 }
@@ -137,7 +156,7 @@ export function runRsync(job: RsyncJob): Promise<RsyncOutcome> {
       .setEncoding('utf8')
       .on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-65_536)));
     child.stdin.on('error', () => {}); // rsync may exit before reading the whole list
-    child.stdin.end(job.paths.map((p) => p + (p.endsWith('/') ? '' : '')).join('\0'));
+    child.stdin.end(job.paths.join('\0'));
     child.on('error', reject);
     child.on('close', (code, signal) => {
       const exitCode = code ?? (signal === 'SIGTERM' || signal === 'SIGINT' ? 20 : 255);
@@ -146,9 +165,16 @@ export function runRsync(job: RsyncJob): Promise<RsyncOutcome> {
   });
 }
 
-/** rsync writes unusual bytes in names as `\#ooo` (octal). */
+/** rsync writes unusual bytes in names as `\#ooo` (octal): runs of them are UTF-8 together. */
 const unescape = (name: string) =>
-  name.replace(/\\#([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
+  name.replace(/(?:\\#[0-7]{3})+/g, (run) =>
+    Buffer.from(
+      run
+        .split('\\#')
+        .slice(1)
+        .map((octal) => parseInt(octal, 8)),
+    ).toString('utf8'),
+  );
 
 export function readOutcome(job: RsyncJob, exitCode: number, stdout: string, stderr: string): RsyncOutcome {
   const lines = stdout.split('\n');
@@ -172,10 +198,15 @@ export function readOutcome(job: RsyncJob, exitCode: number, stdout: string, std
       : /link_stat|No such file/.test(line)
         ? 23
         : exitCode || 23;
-    const path = owningPath(job, quoted);
+    const path = owningPath(job, unescape(quoted));
     if (path !== undefined && !failed.has(path)) failed.set(path, { code, message: line.trim() });
   }
-  const transferred = new Set(job.paths.filter((p) => !failed.has(p) && names.has(p)));
+  // A package's folder line comes when rsync creates the folder: only a run without a fatal error
+  // proves its files all arrived.
+  const complete = (p: string) => (p.endsWith('/') ? PARTIAL_CODES.has(exitCode) : true);
+  const transferred = new Set(
+    job.paths.filter((p) => !failed.has(p) && names.has(p.replace(/\/$/, '')) && complete(p)),
+  );
   return {
     exitCode,
     transferred,
@@ -195,5 +226,5 @@ function owningPath(job: RsyncJob, quoted: string): string | undefined {
     if (rel.startsWith(prefix)) rel = rel.slice(prefix.length);
   }
   rel = rel.replace(/\/$/, '');
-  return job.paths.find((p) => rel === p || rel.startsWith(`${p}/`));
+  return job.paths.find((p) => (p.endsWith('/') ? rel === p.slice(0, -1) || rel.startsWith(p) : rel === p));
 }

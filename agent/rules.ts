@@ -39,10 +39,22 @@ export function scanRules(globals: Keys | undefined, volume: Keys): ScanRules {
   const exclude = matcher(pick('excludePatternRules'));
   const excludedName = matcher([...pick('excludedFiles')], { basename: true });
   const pkg = matcher(pick('packagePatternRules').map((p) => p.replace(/\/+$/, '')));
-  const work = (rel: string) => WORK_NAMES.includes(rel.slice(rel.lastIndexOf('/') + 1));
+  const work = (name: string) => WORK_NAMES.includes(name);
+  const skipsFolder = (rel: string) => work(rel.slice(rel.lastIndexOf('/') + 1)) || (exclude?.(rel) ?? false);
+  /** Every folder above `rel`: `a/b/c` → `a`, `a/b`. */
+  const folders = (rel: string) =>
+    rel
+      .split('/')
+      .slice(0, -1)
+      .map((_, i, parts) => parts.slice(0, i + 1).join('/'));
   return {
-    includes: (rel) => !work(rel) && !exclude?.(rel) && !excludedName?.(rel) && (include?.(rel) ?? true),
+    includes: (rel) =>
+      !work(rel.slice(rel.lastIndexOf('/') + 1)) &&
+      !folders(rel).some(skipsFolder) &&
+      !exclude?.(rel) &&
+      !excludedName?.(rel) &&
+      (include?.(rel) ?? true),
     isPackage: (rel) => pkg?.(rel) ?? false,
-    skipsFolder: (rel) => work(rel) || (exclude?.(rel) ?? false),
+    skipsFolder,
   };
 }

@@ -10,7 +10,15 @@ import { dirname, join } from 'node:path';
 import type { AgentContext } from './context.js';
 import { finalPath, PathRefused, relativePath } from './paths.js';
 import { parseRsyncArgs, RsyncArgsRefused } from './rsync-args.js';
-import { parseVolumeUrl, PARTIAL_CODES, runRsync, type Remote, type RsyncOutcome } from './rsync.js';
+import {
+  parseVolumeUrl,
+  PARTIAL_CODES,
+  runRsync,
+  SetupRefused,
+  sshCommand,
+  type Remote,
+  type RsyncOutcome,
+} from './rsync.js';
 import type { ClaimedPair, TransferResult } from './tracker.js';
 import { packageOf } from './walk.js';
 
@@ -96,7 +104,7 @@ async function transferGroup(
     try {
       const rel = relativePath(claim._id);
       await finalPath(ctx.options.root, rel);
-      paths.set(rel, claim);
+      paths.set(claim._id.endsWith('/') ? `${rel}/` : rel, claim); // rsync's entry: a package ends with /
     } catch (error) {
       if (!(error instanceof PathRefused)) throw error;
       ctx.log.warn({ id: claim._id, err: error.message }, 'refused a path');
@@ -109,19 +117,15 @@ async function transferGroup(
   let extraArgs: string[];
   try {
     remote = parseVolumeUrl(peer);
+    sshCommand(remote, { key: ctx.options.sshKey, knownHosts: ctx.knownHosts });
     extraArgs = parseRsyncArgs(ctx.volume.rsync_args as string | undefined, {
       allowDeletion: ctx.volume.enableDeletion === true,
     });
   } catch (error) {
-    if (!(error instanceof RsyncArgsRefused) && !(error as Error).message.startsWith('volume url'))
-      throw error;
-    ctx.log.error({ err: (error as Error).message }, 'cannot transfer');
-    return [
-      ...results,
-      ...[...paths.values()].map((c) => failure(c, USAGE_CODE, (error as Error).message, direction)),
-    ];
+    if (!(error instanceof RsyncArgsRefused) && !(error instanceof SetupRefused)) throw error;
+    ctx.log.error({ err: error.message }, 'cannot transfer');
+    return [...results, ...[...paths.values()].map((c) => failure(c, USAGE_CODE, error.message, direction))];
   }
-  const isPackage = (rel: string) => paths.get(rel)!._id.endsWith('/');
   const outcome = await runRsync({
     remote,
     direction: direction === 'reception' ? 'pull' : 'push',
@@ -142,18 +146,20 @@ async function transferGroup(
     },
     'rsync finished',
   );
-  for (const [rel, claim] of paths) {
-    const failed = fileFailure(outcome, rel);
+  for (const [entry, claim] of paths) {
+    const failed = fileFailure(outcome, entry);
     if (failed) results.push(failure(claim, failed.code, failed.message, direction));
     else if (direction === 'emission') results.push(success(claim, direction));
-    else
+    else {
+      const placed = place(ctx, entry.replace(/\/$/, ''), entry.endsWith('/'));
       results.push(
-        await place(ctx, rel, isPackage(rel)).then(
+        await placed.then(
           () => success(claim, direction),
           (error: Error) =>
             failure(claim, error instanceof PathRefused ? REFUSED_CODE : 23, error.message, direction),
         ),
       );
+    }
   }
   return results;
 }

@@ -51,6 +51,8 @@ export interface WebSocketLike {
 export type WebSocketConstructor = new (url: string) => WebSocketLike;
 
 export interface ConnectionOptions {
+  /** The WebSocket URL when it is not `/ws` on the API's host (the cloud's `wss://…/prod`). */
+  eventsUrl?: string | undefined;
   /** Default: globalThis.WebSocket, else the `ws` package. */
   WebSocket?: WebSocketConstructor;
   /** Ping interval, under API Gateway's 10-minute idle timeout. Default 5 minutes. */
@@ -101,10 +103,13 @@ const REFUSALS: Record<number, [ErrorCode, string]> = {
   403: ['forbidden', '403 Forbidden'],
 };
 
-/** `ws://host:port/ws` (`wss://` for https) on the API's host, with `?token=` when given. */
-export function eventsUrl(server: string, token?: string): string {
-  const url = new URL('/ws', apiBaseUrl(server));
-  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+/**
+ * `ws://host:port/ws` (`wss://` for https) on the API's host — or `explicit`, the cloud's WebSocket
+ * API (stack output WebSocketUrl), which has a host of its own — with `?token=` when given.
+ */
+export function eventsUrl(server: string, token?: string, explicit?: string): string {
+  const url = explicit ? new URL(explicit) : new URL('/ws', apiBaseUrl(server));
+  if (!explicit) url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   if (token) url.search = `?token=${encodeURIComponent(token)}`;
   return url.toString();
 }
@@ -151,7 +156,7 @@ class EventSubscription implements Subscription, AsyncIterator<EventFrame> {
   private readonly url: string;
 
   constructor(private readonly options: SubscribeOptions) {
-    this.url = eventsUrl(options.server, options.token);
+    this.url = eventsUrl(options.server, options.token, options.eventsUrl);
     this.resumeId = options.since;
     if (options.since) this.remember(options.since);
   }
@@ -328,7 +333,12 @@ class EventSubscription implements Subscription, AsyncIterator<EventFrame> {
     if (!connection.opened && refusal) {
       this.fail(new TrackerError(refusal[0], `the server refused the event connection (${refusal[1]})`));
     } else if (!this.everOpened) {
-      this.fail(new UnreachableError(eventsUrl(this.options.server), connection.cause ?? reason));
+      this.fail(
+        new UnreachableError(
+          eventsUrl(this.options.server, undefined, this.options.eventsUrl),
+          connection.cause ?? reason,
+        ),
+      );
     } else {
       const delayMs = this.backoff();
       this.options.onStatus?.('reconnecting', { attempt: this.attempt + 1, delayMs, reason });

@@ -308,6 +308,10 @@ export const ENVIRONMENT: [string, string][] = [
   ['DAMAS_SERVER', 'tracker URL when -s is not given (else the repository URL, else http://localhost:8090)'],
   ['DAMAS_TOKEN', 'bearer token to use; wins over the token kept by signin'],
   ['DAMAS_DIR', 'repository root for the file commands (else the nearest parent with .damas/)'],
+  [
+    'DAMAS_EVENTS_URL',
+    'WebSocket URL for watch when not /ws on the server (the cloud stack output WebSocketUrl)',
+  ],
   ['DAMAS_SITE', 'site (origin) of added files when .damas/config has no SITE'],
   ['XDG_CONFIG_HOME', 'where damas/tokens.json is kept (default ~/.config)'],
 ];

@@ -14,7 +14,8 @@ import { siteState } from './sync-state.js';
 
 export const GLOBAL_PARAMETERS_ID = 'rsyncGlobalParameters';
 export const SITE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
-const VOLUME_URL = /^ssh:\/\/[^@/\s:]+@[^@/\s:]+(?::\d{1,5})?\/(?:[^\s]*\/)?$/;
+/** A user or host starting with `-` would reach the agents' ssh and rsync as an option: refused. */
+const VOLUME_URL = /^ssh:\/\/[^-@/\s:][^@/\s:]*@[^-@/\s:][^@/\s:]*(?::\d{1,5})?\/(?:[^\s]*\/)?$/;
 
 /** A node is a volume when its id is not a path and it has a string `name` and `url` (SyncPlanet). */
 export const isVolume = (node: Node | null | undefined): node is Node =>

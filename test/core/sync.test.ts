@@ -107,6 +107,11 @@ describe('sources and volumes', () => {
     expect(() => validateVolume(volume('A'))).not.toThrow();
     expect(() => validateVolume(volume('bad name'))).toThrow(/name must be 1-64/);
     expect(() => validateVolume(volume('A', { url: 'http://x/' }))).toThrow(/ssh:\/\/user@host/);
+    // An agent passes user and host to ssh and rsync: a leading dash would be read as an option.
+    expect(() => validateVolume(volume('A', { url: 'ssh://u@-oProxyCommand=x/d/' }))).toThrow(
+      /ssh:\/\/user@host/,
+    );
+    expect(() => validateVolume(volume('A', { url: 'ssh://-lroot@h/d/' }))).toThrow(/ssh:\/\/user@host/);
     expect(() => validateVolume(volume('A', { enableReception: 'yes' }))).toThrow(/enableReception/);
   });
 });

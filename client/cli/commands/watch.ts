@@ -21,7 +21,8 @@ export async function watch(
     since,
   };
   const client = ctx.client();
-  const url = eventsUrl(client.baseUrl);
+  const explicit = ctx.io.env.DAMAS_EVENTS_URL || undefined; // the cloud's WebSocket API has its own host
+  const url = eventsUrl(client.baseUrl, undefined, explicit);
   const onStatus = (status: SubscriptionStatus, detail: StatusDetail) => {
     if (status === 'reconnecting') {
       ctx.note(`connection lost (${detail.reason}); reconnecting in ${Math.round(detail.delayMs ?? 0)} ms`);
@@ -30,7 +31,7 @@ export async function watch(
     }
   };
   // `ws` rather than Node's own WebSocket: it tells a refusal (401) from a network failure.
-  const subscription = client.subscribe(filter, { WebSocket, onStatus });
+  const subscription = client.subscribe(filter, { WebSocket, onStatus, eventsUrl: explicit });
   const stop = () => subscription.close();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -120,21 +120,21 @@ describe('readOutcome', () => {
     const first = 'rsync: [sender] link_stat "/abs/src/pkg/nothere" failed: No such file or directory (2)';
     const second = 'rsync: [sender] link_stat "/abs/src/pkg/sub/gone" failed: No such file or directory (2)';
     const outcome = readOutcome(
-      job(['pkg', 'a.txt', 'pkg2']),
+      job(['pkg/', 'a.txt', 'pkg2/']),
       23,
       stdout + stats('1', '2'),
       `${first}\n${second}\n${CODE_23}\n`,
     );
-    expect([...outcome.failed.keys()]).toEqual(['pkg']);
-    expect(outcome.failed.get('pkg')).toEqual({ code: 23, message: first });
+    expect([...outcome.failed.keys()]).toEqual(['pkg/']);
+    expect(outcome.failed.get('pkg/')).toEqual({ code: 23, message: first });
     expect([...outcome.transferred]).toEqual(['a.txt']);
   });
 
   it('does not let a path own a failure of a sibling that merely shares its prefix', () => {
     const line = 'rsync: [sender] link_stat "/abs/src/pkg2/x" failed: No such file or directory (2)';
-    const outcome = readOutcome(job(['pkg', 'pkg2']), 23, '0 pkg/\n0 pkg2/\n', `${line}\n${CODE_23}`);
-    expect([...outcome.failed.keys()]).toEqual(['pkg2']);
-    expect([...outcome.transferred]).toEqual(['pkg']);
+    const outcome = readOutcome(job(['pkg/', 'pkg2/']), 23, '0 pkg/\n0 pkg2/\n', `${line}\n${CODE_23}`);
+    expect([...outcome.failed.keys()]).toEqual(['pkg2/']);
+    expect([...outcome.transferred]).toEqual(['pkg/']);
   });
 
   it('ignores stderr lines naming no requested path', () => {
@@ -214,9 +214,9 @@ describe('readOutcome', () => {
       'rsync error: received SIGINT, SIGTERM, or SIGHUP (code 20) at io.c(586) [generator=3.5.0]',
       'rsync error: received SIGINT, SIGTERM, or SIGHUP (code 20) at rsync.c(874) [sender=3.5.0]',
     ].join('\n');
-    const outcome = readOutcome(job(['a.txt', 'pkg']), 20, stdout, stderr);
+    const outcome = readOutcome(job(['a.txt', 'pkg/']), 20, stdout, stderr);
     expect(outcome.transferred.has('a.txt')).toBe(true);
-    expect(outcome.transferred.has('pkg')).toBe(false);
+    expect(outcome.transferred.has('pkg/')).toBe(false);
   });
 });
 
