@@ -18,6 +18,7 @@ export const SETTINGS_ENV = {
   webhookTimeout: 'WEBHOOK_TIMEOUT',
   webhookAllow: 'WEBHOOK_ALLOW',
   websocketEndpoint: 'WEBSOCKET_ENDPOINT',
+  webhookQueueUrl: 'WEBHOOK_QUEUE_URL',
 } as const;
 
 /** Which webhook receivers may be called: public addresses only, plus loopback, or also private ones. */
@@ -38,6 +39,8 @@ export interface EventSettings {
   webhookAllow: WebhookAllow;
   /** The API Gateway management endpoint of the WebSocket API (`https://…/stage`, locally the host). */
   websocketEndpoint?: string;
+  /** The SQS queue the fan-out nudges when it queues webhook deliveries (cloud only). */
+  webhookQueueUrl?: string;
 }
 
 export const EVENT_DEFAULTS = {
@@ -119,6 +122,7 @@ function eventSettings(env: Env): EventSettings {
     webhookTimeoutMs: duration(env, 'webhookTimeout'),
     webhookAllow: allow as WebhookAllow,
     websocketEndpoint: env[SETTINGS_ENV.websocketEndpoint] || undefined,
+    webhookQueueUrl: env[SETTINGS_ENV.webhookQueueUrl] || undefined,
   };
 }
 

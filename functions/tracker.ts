@@ -117,8 +117,10 @@ export function createFanout(
   config: Tables<typeof FANOUT_TABLES>,
   sender: ConnectionSender,
   db = clientFor(config),
+  deliveriesQueued?: (count: number) => Promise<void>,
 ) {
   return createFanoutHandler({
+    deliveriesQueued,
     sync: createSyncConsumer(new DynamoQueueStore(db, config.tables.queue)),
     log: new DynamoEventLog(db, config.tables.events, config.events.retentionMs),
     connections: new DynamoConnectionStore(db, config.tables.connections),

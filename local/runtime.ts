@@ -133,13 +133,13 @@ async function mountHandlers(
     handler: createWebSocket(config, sender, db),
     routes: WEBSOCKET_ROUTES,
   });
+  const worker = createDeliveryWorker(config, db);
+  worker.start();
   const poller = startStreamPoller({
     endpoint: config.dynamodbEndpoint!,
     table: config.tables.nodes,
-    handler: createFanout(config, sender, db),
+    handler: createFanout(config, sender, db, async () => worker.nudge()),
   });
-  const worker = createDeliveryWorker(config, db);
-  worker.start();
   const replan = createReplanWorker(config, db);
   replan.start();
   host

@@ -2,9 +2,16 @@
 import { loadConfig } from '../config.js';
 import { createFanout } from '../tracker.js';
 import { FANOUT_TABLES } from '../store/schema.js';
+import { sqsNudge } from '../webhooks/sqs-nudge.js';
 import { managementSender } from './management-sender.js';
 
 const config = loadConfig(FANOUT_TABLES);
-if (!config.events.websocketEndpoint) throw new Error('WEBSOCKET_ENDPOINT is required by the fan-out');
+const { websocketEndpoint, webhookQueueUrl } = config.events;
+if (!websocketEndpoint) throw new Error('WEBSOCKET_ENDPOINT is required by the fan-out');
 
-export const handler = createFanout(config, managementSender(config.events.websocketEndpoint));
+export const handler = createFanout(
+  config,
+  managementSender(websocketEndpoint),
+  undefined,
+  webhookQueueUrl ? sqsNudge(webhookQueueUrl) : undefined,
+);

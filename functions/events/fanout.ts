@@ -29,6 +29,8 @@ export interface FanoutDeps {
   queue: DeliveryQueue;
   /** The work queues' consumer (registry, queue items, re-planning tasks). */
   sync?: SyncConsumer;
+  /** Told how many webhook deliveries were just queued, so they go out now rather than at the next sweep. */
+  deliveriesQueued?: (count: number) => Promise<void>;
   now?: () => number;
   report?: (message: string, error?: unknown) => void;
 }
@@ -91,7 +93,14 @@ export function createFanoutHandler(deps: FanoutDeps) {
       const hooks = (await deps.hooks.list()).filter((hook) => !hook.disabled);
       if (hooks.length > 0) {
         const at = now();
-        await deps.queue.enqueue(changes.flatMap((change) => deliveriesFor(change, hooks, at)));
+        const deliveries = changes.flatMap((change) => deliveriesFor(change, hooks, at));
+        await deps.queue.enqueue(deliveries);
+        // A lost nudge only delays the deliveries to the next sweep: it never fails the batch.
+        if (deliveries.length > 0) {
+          await deps
+            .deliveriesQueued?.(deliveries.length)
+            .catch((error: unknown) => report('nudge failed', error));
+        }
       }
       await push(changes);
       return { batchItemFailures: [] };

@@ -206,6 +206,11 @@ export class DeliveryWorker {
     return this.stopping;
   }
 
+  /** Deliveries were just queued: the loop claims now instead of at its next poll. */
+  nudge(): void {
+    this.wake?.();
+  }
+
   /**
    * Claims the deliveries due now (as many as there are free slots) and handles them: sent, or
    * dead-lettered when their webhook is gone. Resolves when they are done, with how many it handled

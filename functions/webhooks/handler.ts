@@ -1,6 +1,8 @@
 /**
- * Lambda entry of webhook delivery, run on a schedule: sends what is due until little time is left
- * (each send takes at most the webhook timeout), so deliveries never wait more than one period.
+ * Lambda entry of webhook delivery, run by the fan-out's SQS nudges and by a one-minute schedule
+ * (retries): sends what is due until little time is left (each send takes at most the webhook
+ * timeout). A run that fails throws, so SQS retries the nudge and parks it in the dead-letter
+ * queue after a few failures; the deliveries stay in the table either way.
  */
 import type { Context } from 'aws-lambda';
 import { loadConfig } from '../config.js';

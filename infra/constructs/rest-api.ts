@@ -11,7 +11,7 @@ import {
   MethodLoggingLevel,
   RestApi,
 } from 'aws-cdk-lib/aws-apigateway';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { CfnPermission, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
@@ -79,6 +79,8 @@ export class TrackerRestApi extends Construct {
     const prefix = this.api.root.addResource(API_PREFIX);
     prefix.addMethod('ANY', integration);
     prefix.addProxy({ anyMethod: true, defaultIntegration: integration });
+    // Prometheus' usual path; the handler serves it as the `metrics` route (guest, or a token in jwt mode).
+    this.api.root.addResource('metrics').addMethod('GET', integration);
 
     this.apiUrl = `${this.api.url}${API_PREFIX}/`;
 
@@ -112,6 +114,19 @@ export class TrackerRestApi extends Construct {
         { id: 'AwsSolutions-COG4', ...authorizationInHandler },
       );
     }
+    for (const permission of this.api.node.findAll().filter((c) => c instanceof CfnPermission)) {
+      Validations.of(permission).acknowledge({
+        id: 'cdk-validator-cfnguard::lambda_function_public_access_prohibited_check',
+        reason:
+          "The principal is apigateway.amazonaws.com with SourceArn set to this API's own method ARN: only this " +
+          'REST API can invoke the function.',
+      });
+    }
+    Validations.of(this.accessLogs.node.defaultChild as CfnElement).acknowledge({
+      id: 'cdk-validator-cfnguard::cloudwatch_log_group_encrypted_check',
+      reason:
+        'Access logs are encrypted at rest by CloudWatch Logs with service-managed keys and hold no bodies.',
+    });
     Validations.of(this.api.node.defaultChild as CfnElement).acknowledge({
       id: 'AwsSolutions-APIG2',
       reason:

@@ -19,13 +19,11 @@ import {
 import { Construct } from 'constructs';
 import { TABLE_KEYS, TABLE_SPECS, type KeyAttribute, type TableKey } from '../../functions/store/schema.js';
 
-/** Settings every tracker table shares: data outlives the stack and can be restored to any second. */
+/** Settings every tracker table shares: on demand, encrypted, restorable to any second of the last 35 days. */
 const TABLE_DEFAULTS = {
   billingMode: BillingMode.PAY_PER_REQUEST,
   encryption: TableEncryption.AWS_MANAGED,
   pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-  deletionProtection: true,
-  removalPolicy: RemovalPolicy.RETAIN,
 } as const;
 
 const attribute = (key: KeyAttribute | undefined): Attribute | undefined =>
@@ -38,13 +36,17 @@ export class TrackerTables extends Construct {
   /** Every table by its key in the table list. */
   public readonly byKey: Readonly<Record<TableKey, Table>>;
 
-  constructor(scope: Construct, id: string) {
+  /** `deletionProtection: false` (a throw-away stack): the tables go with `cdk destroy`. Default true. */
+  constructor(scope: Construct, id: string, props: { deletionProtection?: boolean } = {}) {
     super(scope, id);
+    const protect = props.deletionProtection ?? true;
     const tables = {} as Record<TableKey, Table>;
     for (const key of TABLE_KEYS) {
       const spec = TABLE_SPECS[key];
       const table = new Table(this, constructId(key), {
         ...TABLE_DEFAULTS,
+        deletionProtection: protect,
+        removalPolicy: protect ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
         partitionKey: attribute(spec.partitionKey)!,
         sortKey: attribute(spec.sortKey),
         stream: spec.stream && StreamViewType[spec.stream],
