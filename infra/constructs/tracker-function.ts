@@ -54,6 +54,8 @@ function bundledCode(projectRoot: string, entry: string): Code {
     assetHashType: AssetHashType.OUTPUT,
     bundling: {
       image: DockerImage.fromRegistry('local-bundling-only'),
+      // Part of CDK's bundling cache key: without the entry, every function would get the first bundle.
+      command: ['bundle', entry],
       local: {
         tryBundle(outputDir: string): boolean {
           const tsx = join(projectRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs');
