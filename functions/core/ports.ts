@@ -23,6 +23,11 @@ export interface NodeStore {
   create(units: readonly Node[][]): Promise<boolean[]>;
   /** Sets and removes keys of an existing node, each key atomically; undefined if it does not exist. */
   update(id: string, set: NodeBody, remove: readonly string[]): Promise<Node | undefined>;
+  /**
+   * Like update, and creates `child` (a new node) in the same transaction: both or neither. False
+   * when the node does not exist.
+   */
+  updateWithChild(id: string, set: NodeBody, remove: readonly string[], child: Node): Promise<boolean>;
   /** Like update, but creates `whenNew` if the node does not exist. */
   upsert(id: string, set: NodeBody, remove: readonly string[], whenNew: Node): Promise<Node>;
   /** Per id whether it existed and was deleted. */

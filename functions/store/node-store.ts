@@ -152,6 +152,29 @@ export class DynamoNodeStore implements NodeStore {
     }
   }
 
+  async updateWithChild(id: string, set: NodeBody, remove: readonly string[], child: Node): Promise<boolean> {
+    const update = {
+      TableName: this.table,
+      Key: { pk: id },
+      ...updateExpression(set, remove),
+      ConditionExpression: 'attribute_exists(pk)',
+    };
+    try {
+      await this.runner.write(() =>
+        this.db.send(
+          new TransactWriteCommand({
+            TransactItems: [{ Update: update }, { Put: conditionalPut(this.table, child) }],
+            ...CAPACITY,
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailed(error)) return false;
+      throw error;
+    }
+  }
+
   async upsert(id: string, set: NodeBody, remove: readonly string[], whenNew: Node): Promise<Node> {
     // Update if it exists, else create; a concurrent creator between the two makes us update again.
     for (let attempt = 0; attempt < 5; attempt++) {

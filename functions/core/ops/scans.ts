@@ -19,7 +19,7 @@ import {
 import { assertSiteScope } from '../permissions.js';
 import { SITE_NAME } from '../sync.js';
 import type { OpContext, OpResult } from './context.js';
-import { createUnits } from './elements.js';
+import { afterWrite } from '../volume-rules.js';
 import { findSite } from './sites.js';
 
 /** Files one `scanned` request may report. */
@@ -111,8 +111,10 @@ function changeOf(file: z.output<typeof ScannedEntry>, site: string, now: number
 }
 
 /**
- * Applies one update per file (each key atomically, so concurrent writers' keys stay). With several
- * files, one the database refuses is a null like a missing file, never a half-applied 4xx.
+ * Applies one update per file (each key atomically, so concurrent writers' keys stay); a modification
+ * and its publish-history child (`#parent` = the file, the file's keys after the change) are one
+ * transaction. With several files, one the database refuses is a null like a missing file, never a
+ * half-applied 4xx.
  */
 async function applyEach(
   ctx: OpContext,
@@ -121,11 +123,20 @@ async function applyEach(
   now: number,
 ): Promise<{ nodes: (Node | null)[]; refused?: TrackerError }> {
   let refused: TrackerError | undefined;
+  const modified = files.filter((file) => file.change === 'modified').map((file) => file._id);
+  const found = modified.length ? await ctx.store.getMany(modified) : [];
+  const before = new Map(modified.map((id, i) => [id, found[i]]));
   const nodes = await Promise.all(
-    files.map(async (file) => {
+    files.map(async (file): Promise<Node | null> => {
       const { set, remove } = changeOf(file, site, now);
       try {
-        return (await ctx.store.update(file._id, set, remove)) ?? null;
+        if (file.change !== 'modified') return (await ctx.store.update(file._id, set, remove)) ?? null;
+        const existing = before.get(file._id);
+        if (!existing) return null;
+        const removed = Object.fromEntries(remove.map((key) => [key, null]));
+        const after = afterWrite(file._id, { ...set, ...removed }, existing);
+        const child: Node = { ...after, _id: generateId(now), [PARENT_KEY]: file._id };
+        return (await ctx.store.updateWithChild(file._id, set, remove, child)) ? after : null;
       } catch (error) {
         if (files.length === 1 || !(error instanceof TrackerError) || !error.exposed) throw error;
         refused ??= error;
@@ -142,9 +153,9 @@ async function applyEach(
  * tracker does not have (207; 404 when it has none of them).
  *
  * A modified file gets a publish-history child (`#parent` = the file, a generated id, the file's keys
- * after the change). The store has no transaction of an update with a create, so the child is written
- * right after its file's update, from the keys that update answered: a failure between the two leaves
- * the modification without its history entry (the request then fails and the agent sends it again).
+ * after the change) in the same transaction as the change. The answer for a modified file is built
+ * from the node read just before, so a key another writer set in between may be missing from it
+ * (it is kept on the node).
  */
 export async function scanned(ctx: OpContext, body: unknown): Promise<OpResult> {
   const { site, files } = parseScanned(body);
@@ -152,12 +163,6 @@ export async function scanned(ctx: OpContext, body: unknown): Promise<OpResult> 
   await findSite(ctx, site);
   const now = ctx.now();
   const { nodes, refused } = await applyEach(ctx, files, site, now);
-  const history = nodes.flatMap((node, i): Node[][] => {
-    if (!node || files[i]!.change !== 'modified') return [];
-    const { _id, ...keys } = node;
-    return [[{ _id: generateId(now), ...keys, [PARENT_KEY]: _id }]];
-  });
-  if (history.length > 0) await createUnits(ctx, history);
   const status = resultStatus(nodes, 200, 404);
   if (status === 404) {
     if (refused) throw refused;
