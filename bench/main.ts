@@ -1,21 +1,26 @@
 /**
- * `npm run bench [-- --quick] [-- --json FILE]`: starts ONE fresh local tracker (DynamoDB Local in
- * memory + the HTTP API), measures the figure groups in bench/figures/ against baselines measured
- * in the same run, and prints a table (figure / value / baseline / ratio / goal, where one is set).
+ * `npm run bench [-- --quick] [-- --only GROUPS] [-- --json FILE]`: starts ONE fresh local tracker
+ * (DynamoDB Local in memory + the HTTP API), measures the figure groups in bench/figures/ against
+ * baselines measured in the same run, and prints a table (figure / value / baseline / ratio / goal,
+ * where one is set).
  *
  * Order: seed N_small nodes → read/search latency, capacity at N_small → write throughput (adds
  * items) → seed up to N_large → capacity at N_large → damas add → change events (WebSocket latency,
  * fan-out, webhooks; after the seeding, which they would otherwise add to) → sync engine (on a
  * DynamoDB Local of its own, see sync-seed.ts: seed N_small files → claim poll capacity → seed up to
  * N_large → capacity → claims + results throughput, queue lag on a local tracker started on it) →
- * Lambda bundles.
+ * Lambda bundles; the tracker stopped, the site agent (scan in child processes; transfers on a
+ * tracker of its own, see agent-rig.ts).
  * Progress goes to stderr, results to stdout.
  */
 import { parseArgs } from 'node:util';
 import { createDocumentClient } from '../functions/store/dynamo-client.js';
 import { startLocalTracker, type LocalTracker } from '../local/runtime.js';
 import { localTableNames } from '../functions/store/schema.js';
+import type { AgentBench } from './agent-rig.js';
 import type { Bench } from './context.js';
+import { agentScanFigures } from './figures/agent-scan.js';
+import { agentTransferFigures } from './figures/agent-transfer.js';
 import { capacityFigures, measureCapacity } from './figures/capacity.js';
 import { changeLatencyFigures } from './figures/change-latency.js';
 import { cliAddFigures } from './figures/cli-add.js';
@@ -35,7 +40,7 @@ import { formatLegend, formatTable, writeJson, type Figure } from './report.js';
 import { Seeder } from './seed.js';
 import { SyncData } from './sync-seed.js';
 
-const USAGE = `usage: npm run bench -- [--quick] [--json FILE]
+const USAGE = `usage: npm run bench -- [--quick] [--only GROUPS] [--json FILE]
 
 Benchmarks the tracker on a fresh in-memory DynamoDB Local, with ratios against raw DynamoDB
 requests made in the same run:
@@ -52,12 +57,19 @@ requests made in the same run:
  10. read capacity of a claim poll of 100 at 10k vs 100k files tracked, with a backlog and empty
  11. claims + success results through the queue store vs raw conditional UpdateItem (files/s)
  12. queue lag publish → claimable p50/p99 vs the publish's own round trip
+ 13. the site agent's unchanged rescan of a 100k-file tree vs find over it (files/s)
+ 14. propagation A→B by the agents of 10k small files and of one 1 GB file vs the floor: one plain
+     rsync over the same ssh + a claim and a result per file as raw UpdateItems; and vs rsync alone
+ 15. the agent's memory per tracked file during a 100k-file scan (heap and RSS)
 
-  --quick      smaller run (2k / 20k nodes, fewer samples), a minute or two
+  --quick      smaller run (2k / 20k nodes, fewer samples; 20k-file tree, 2k files and 256 MB)
+  --only G,…   only these groups: tracker (1–12), agent (13–15), agent-scan (13, 15), agent-transfer (14)
   --json FILE  also write {machine, date, quick,
                figures: [{name, value, unit, baseline?, ratio?,
                           goal?: {below, met} | {ratioAtMost, met}}]}
   --help       this text`;
+
+const GROUPS = ['tracker', 'agent-scan', 'agent-transfer'];
 
 /** Nodes stored for the capacity figures, and files tracked for the sync ones: [small, large]. */
 const NODES = { quick: [2_000, 20_000], full: [10_000, 100_000] } as const;
@@ -81,21 +93,18 @@ async function syncFigures(bench: Bench, small: number, large: number): Promise<
   }
 }
 
-async function run(quick: boolean, jsonFile: string | undefined): Promise<void> {
-  const started = now();
-  const date = new Date().toISOString();
-  const machine = await describeMachine();
+/** Cleanups an interrupt runs (the tracker, the agent figures' processes and temp dirs). */
+const onInterrupt: (() => Promise<unknown>)[] = [];
+
+/** Figures 1–12, on one fresh local tracker. */
+async function trackerFigures(quick: boolean): Promise<Figure[]> {
   const [small, large] = NODES[quick ? 'quick' : 'full'];
   if (small + throughputItems(quick) > large)
     throw new Error('the throughput figures would write past N_large');
 
   log('starting DynamoDB Local and the tracker…');
   let local: LocalTracker | undefined;
-  const stop = () => {
-    log('interrupted: stopping the tracker');
-    void local?.close().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', stop).once('SIGTERM', stop);
+  onInterrupt.push(async () => local?.close());
   try {
     local = await startLocalTracker({ port: 0 });
     const bench: Bench = {
@@ -121,7 +130,7 @@ async function run(quick: boolean, jsonFile: string | undefined): Promise<void> 
       const sync = await syncFigures(bench, small, large);
       const lambda = await lambdaFigures(bench);
       const fanoutLambda = await fanoutLambdaFigures(bench);
-      const figures: Figure[] = [
+      return [
         ...throughput,
         ...latency,
         ...capacityFigures(capacitySmall, capacityLarge),
@@ -133,18 +142,6 @@ async function run(quick: boolean, jsonFile: string | undefined): Promise<void> 
         ...fanoutLambda,
         ...sync,
       ];
-
-      const seconds = (now() - started) / 1000;
-      machine.load.end = loadAverage();
-      console.log(`SyncPlanet tracker benchmark${quick ? ' (--quick)' : ''}, ${date}`);
-      console.log(formatMachine(machine));
-      console.log(`run time: ${seconds.toFixed(0)} s\n`);
-      console.log(formatTable(figures));
-      console.log(`\n${formatLegend(figures)}`);
-      if (jsonFile) {
-        await writeJson(jsonFile, { machine, date, quick, figures });
-        log(`wrote ${jsonFile}`);
-      }
     } finally {
       closeHttp();
       bench.raw.destroy();
@@ -154,13 +151,46 @@ async function run(quick: boolean, jsonFile: string | undefined): Promise<void> 
   }
 }
 
+async function run(quick: boolean, jsonFile: string | undefined, only: string[]): Promise<void> {
+  const started = now();
+  const date = new Date().toISOString();
+  const machine = await describeMachine();
+  const wanted = (group: string) => only.some((o) => group === o || group.startsWith(`${o}-`));
+  const stop = () => {
+    log('interrupted: stopping what runs');
+    void Promise.allSettled(onInterrupt.map((cleanup) => cleanup())).finally(() => process.exit(130));
+  };
+  process.once('SIGINT', stop).once('SIGTERM', stop);
+  const agent: AgentBench = { quick, log, atInterrupt: (cleanup) => onInterrupt.push(cleanup) };
+
+  const figures: Figure[] = [];
+  if (wanted('tracker')) figures.push(...(await trackerFigures(quick)));
+  if (wanted('agent-scan')) figures.push(...(await agentScanFigures(agent)));
+  if (wanted('agent-transfer')) figures.push(...(await agentTransferFigures(agent)));
+
+  const seconds = (now() - started) / 1000;
+  machine.load.end = loadAverage();
+  const flags = [quick && '--quick', only !== GROUPS && `--only ${only.join(',')}`];
+  const shown = flags.filter(Boolean).join(' ');
+  console.log(`SyncPlanet tracker benchmark${shown ? ` (${shown})` : ''}, ${date}`);
+  console.log(formatMachine(machine));
+  console.log(`run time: ${seconds.toFixed(0)} s\n`);
+  console.log(formatTable(figures));
+  console.log(`\n${formatLegend(figures)}`);
+  if (jsonFile) {
+    await writeJson(jsonFile, { machine, date, quick, figures });
+    log(`wrote ${jsonFile}`);
+  }
+}
+
 function main(): void {
-  let options: { quick?: boolean; json?: string; help?: boolean };
+  let options: { quick?: boolean; json?: string; only?: string; help?: boolean };
   try {
     options = parseArgs({
       options: {
         quick: { type: 'boolean' },
         json: { type: 'string' },
+        only: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -172,7 +202,13 @@ function main(): void {
     console.log(USAGE);
     process.exit(0);
   }
-  run(options.quick ?? false, options.json).then(
+  const only = options.only?.split(',').map((g) => g.trim()) ?? GROUPS;
+  const unknown = only.filter((o) => !GROUPS.some((g) => g === o || g.startsWith(`${o}-`)));
+  if (unknown.length) {
+    log(`unknown group ${unknown.join(', ')}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  run(options.quick ?? false, options.json, only).then(
     () => process.exit(0),
     (error: unknown) => {
       log(`benchmark failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
