@@ -24,7 +24,6 @@ import { agentTransferFigures } from './figures/agent-transfer.js';
 import { capacityFigures, measureCapacity } from './figures/capacity.js';
 import { changeLatencyFigures } from './figures/change-latency.js';
 import { cliAddFigures } from './figures/cli-add.js';
-import { fanoutLambdaFigures } from './figures/fanout-lambda.js';
 import { fanoutFigures } from './figures/fanout.js';
 import { lambdaFigures } from './figures/lambda.js';
 import { latencyFigures } from './figures/latency.js';
@@ -49,11 +48,11 @@ requests made in the same run:
   3. read capacity of one folder listing and one prefix search at 10k vs 100k nodes (flat),
      and of a full-scan search for contrast
   4. damas add -r of a 10k-file tree: requests per file, and the idempotent re-run
-  5. the API Lambda's bundle size and init (import) time vs the AWS SDK clients alone
+  5. every Lambda function's bundle size and init (import) time, as deployed, vs the SDK clients alone
   6. change → WebSocket event latency p50/p99 vs the REST write's own round trip
   7. fan-out throughput with 1 and 100 WebSocket subscribers vs the event log's append alone
   8. webhook deliveries/s of the delivery worker vs plain signed POSTs to the same receiver
-  9. the fan-out Lambda's bundle size and init time vs the AWS SDK clients alone
+  9. (the fan-out's bundle is in 5 with the other functions')
  10. read capacity of a claim poll of 100 at 10k vs 100k files tracked, with a backlog and empty
  11. claims + success results through the queue store vs raw conditional UpdateItem (files/s)
  12. queue lag publish → claimable p50/p99 vs the publish's own round trip
@@ -129,7 +128,6 @@ async function trackerFigures(quick: boolean): Promise<Figure[]> {
       const webhooks = await webhookFigures(bench);
       const sync = await syncFigures(bench, small, large);
       const lambda = await lambdaFigures(bench);
-      const fanoutLambda = await fanoutLambdaFigures(bench);
       return [
         ...throughput,
         ...latency,
@@ -139,7 +137,6 @@ async function trackerFigures(quick: boolean): Promise<Figure[]> {
         ...changeLatency,
         ...fanout,
         ...webhooks,
-        ...fanoutLambda,
         ...sync,
       ];
     } finally {
