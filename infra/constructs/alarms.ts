@@ -1,9 +1,10 @@
 /**
  * CloudWatch alarms on what needs a human: function errors and throttles, API 5xx, anything in a
  * dead-letter queue, a fan-out falling behind the nodes stream, webhooks given up on. Every alarm
- * notifies one SNS topic (encrypted, TLS only); an e-mail address subscribes to it when given.
+ * notifies one SNS topic (TLS only, publishable by this account's alarms); an e-mail address
+ * subscribes to it when given.
  */
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
 import {
   Alarm,
@@ -13,9 +14,9 @@ import {
   type IMetric,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { FilterPattern, MetricFilter, type ILogGroup } from 'aws-cdk-lib/aws-logs';
-import { Alias } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -45,11 +46,24 @@ export class TrackerAlarms extends Construct {
 
   constructor(scope: Construct, id: string, props: TrackerAlarmsProps) {
     super(scope, id);
-    this.topic = new Topic(this, 'Topic', {
-      displayName: 'SyncPlanet tracker alarms',
-      enforceSSL: true,
-      masterKey: Alias.fromAliasName(this, 'SnsKey', 'alias/aws/sns'),
-    });
+    this.topic = new Topic(this, 'Topic', { displayName: 'SyncPlanet tracker alarms', enforceSSL: true });
+    // enforceSSL's topic policy replaces SNS's default one: let this account's alarms publish.
+    const stack = Stack.of(this);
+    this.topic.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: {
+            'aws:SourceArn': `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:*`,
+          },
+        },
+      }),
+    );
+    // Not KMS-encrypted: CloudWatch alarms cannot use the AWS-managed SNS key, and the notifications
+    // carry only alarm names and states (no tracker data).
     if (props.email) this.topic.addSubscription(new EmailSubscription(props.email));
 
     for (const [name, fn] of Object.entries(props.functions)) {

@@ -149,7 +149,8 @@ export class TrackerFunction extends Construct {
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
           'Only the X-Ray actions (PutTraceSegments, PutTelemetryRecords) are on "*": X-Ray supports no ' +
-          'resource-level permissions.',
+          'resource-level permissions; for the stream reader also dynamodb:ListStreams, which Lambda needs to ' +
+          'find the stream and which has no narrower resource.',
       },
       ...indexedTables.map((table) => ({
         id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(table.node.defaultChild as CfnElement)}.Arn>/index/*]`,

@@ -34,6 +34,7 @@ export class TrackerWebSocketApi extends Construct {
     // which CDK drops from logical ids (it would collide with the $default route's).
     const integration = new WebSocketLambdaIntegration('EventsIntegration', props.handler);
     this.api = new WebSocketApi(this, 'Api', {
+      apiName: `${Stack.of(this).stackName}-events`,
       description: 'SyncPlanet tracker change events (subscribe with a filter, replay after an event id)',
       routeSelectionExpression: '$request.body.action',
       connectRouteOptions: { integration },
