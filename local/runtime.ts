@@ -21,6 +21,7 @@ import { startDynamoDbLocal } from './dynamodb/launch.js';
 import { LocalHost } from './host.js';
 import { assertPortFree, isLoopback } from './net.js';
 import { restMount } from './rest-adapter.js';
+import { staticMount } from './static-mount.js';
 import { startStreamPoller } from './stream-poller.js';
 import { createWebSocketAdapter } from './websocket-adapter.js';
 import { ensureTables } from './tables.js';
@@ -147,6 +148,7 @@ async function mountHandlers(
     .mount('/metrics', restMount(tracker.api, '/metrics')) // Prometheus' usual path: the `metrics` route
     .mountUpgrade('/ws', websocket.upgrade)
     .mount('/@connections', websocket.management)
+    .mount('/', staticMount()) // the dashboard (dashboard/dist)
     .run(poller)
     .run(worker)
     .run(replan)
