@@ -69,7 +69,8 @@ export class Transport {
     this.retries = options.retries ?? 3;
     this.retryDelayMs = options.retryDelayMs ?? 250;
     this.timeoutMs = options.timeoutMs ?? 35_000;
-    this.fetch = options.fetch ?? globalThis.fetch;
+    // Called through a wrapper: browsers refuse `fetch` called as a method of another object.
+    this.fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
     this.sleep = options.sleep ?? defaultSleep;
     this.onRequest = options.onRequest;
   }
