@@ -1,7 +1,7 @@
 /**
  * The dashboard's built files (dashboard/dist) at `/` of the local host: `index.html` for `/` and
  * for any other path without a file extension (the page's own addresses), the files with their
- * content types, 404 for other missing files. Nothing outside the folder is served (`..`, encoded
+ * content types, 404 for other missing files and for paths of the API in another spelling. Nothing outside the folder is served (`..`, encoded
  * slashes and symbolic links leading out are refused). `?v=<hash>` assets are cached for a year,
  * the rest revalidated. Without a build, `/` explains how to make one.
  */
@@ -37,6 +37,9 @@ const SECURITY = {
     "script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
 };
 
+/** The API's paths in any spelling (`/API/…`, a stage prefix `/prod/api/…`, `/ws`…): never the page. */
+const API_LIKE = /^\/(?:api|ws|metrics|@connections)(?:\/|$)|\/api(?:\/|$)/i;
+
 const NOT_BUILT = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>SyncPlanet: dashboard not built</title></head>
 <body><h1>The dashboard is not built</h1>
@@ -56,6 +59,8 @@ async function fileAt(path: string): Promise<{ path: string; size: number; mtime
 export function staticMount(root = DASHBOARD_DIST): HttpMount {
   const base = resolve(root);
   return async (req, res, url) => {
+    if (API_LIKE.test(url.pathname))
+      return sendError(res, notFound(`nothing is served at ${url.pathname} (the API is under /api/)`));
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       return sendError(res, methodNotAllowed(`${req.method} is not allowed here; use GET`), {
         Allow: 'GET, HEAD',

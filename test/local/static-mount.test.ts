@@ -111,8 +111,13 @@ describe('static mount', () => {
     }
   });
 
-  it('leaves the other mounts alone', async () => {
+  it('leaves the other mounts alone, and never answers the page for the API in another spelling', async () => {
     expect(await (await fetch(`${url}/api/health`)).text()).toBe('api');
+    for (const path of ['/API/create', '/stage/api/queue/', '/Metrics', '/ws', '/@connections/x']) {
+      const reply = await fetch(url + path, { method: path === '/API/create' ? 'POST' : 'GET' });
+      expect(reply.status, path).toBe(404);
+      expect(await reply.text()).toBe(`Request error: nothing is served at ${path} (the API is under /api/)`);
+    }
   });
 
   it('without a build, / explains how to make one', async () => {
