@@ -43,15 +43,17 @@ export function App({ config }: { config: DashboardConfig }) {
   const [state, setState] = useState<State>({ kind: 'loading' });
   const [route, navigate] = useRoute();
   const current = useRef<Session | undefined>(undefined);
+  /** Bumped by each connection: a late 401 of an earlier session changes nothing. */
+  const generation = useRef(0);
 
   const connect = useCallback(
     async (token: string | undefined) => {
       current.current?.live.stop();
       current.current = undefined;
-      let expired = false;
+      const mine = ++generation.current;
       const unauthorized = (message: string) => {
-        if (expired) return;
-        expired = true;
+        if (generation.current !== mine) return;
+        generation.current++;
         current.current?.live.stop();
         current.current = undefined;
         saveToken(undefined);
@@ -85,6 +87,7 @@ export function App({ config }: { config: DashboardConfig }) {
   }, [connect]);
 
   const signOut = useCallback(() => {
+    generation.current++;
     saveToken(undefined);
     current.current?.live.stop();
     current.current = undefined;

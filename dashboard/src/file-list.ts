@@ -70,6 +70,17 @@ export class FileList {
     const { _id: id, node, op } = event;
     const listed = this.nodes.has(id) || this.isNewInFolder(id, op);
     if (!listed) return;
+    if (event.truncated) {
+      // Too large for an event frame: read it.
+      void this.api
+        .run((c) => c.read(id))
+        .then((fresh) => {
+          this.nodes.set(id, fresh);
+          this.changed();
+        })
+        .catch(() => undefined);
+      return;
+    }
     if (op === 'delete' || !node) {
       this.nodes.delete(id);
       this.gone.add(id);

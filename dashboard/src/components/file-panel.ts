@@ -124,6 +124,7 @@ export function FilePanel({ session, id, known, sites, onClose }: Props) {
     heading.current?.focus();
     return live.listen((event) => {
       if (event._id === id && event.node) setFile(event.node);
+      else if (event._id === id && event.truncated) void reload();
       else if (event.node?.['#parent'] === id) void reload();
     });
   }, [id]);
