@@ -20,6 +20,7 @@ import { localTableNames } from '../functions/store/schema.js';
 import type { AgentBench } from './agent-rig.js';
 import type { Bench } from './context.js';
 import { agentScanFigures } from './figures/agent-scan.js';
+import { dashboardFigures } from './figures/dashboard.js';
 import { agentTransferFigures } from './figures/agent-transfer.js';
 import { capacityFigures, measureCapacity } from './figures/capacity.js';
 import { changeLatencyFigures } from './figures/change-latency.js';
@@ -60,15 +61,18 @@ requests made in the same run:
  14. propagation A→B by the agents of 10k small files and of one 1 GB file vs the floor: one plain
      rsync over the same ssh + a claim and a result per file as raw UpdateItems; and vs rsync alone
  15. the agent's memory per tracked file during a 100k-file scan (heap and RSS)
+ 16. the dashboard's page bundle gzipped, and its first render of a 10k-file folder in headless
+     Chromium vs a one-file folder
 
   --quick      smaller run (2k / 20k nodes, fewer samples; 20k-file tree, 2k files and 256 MB)
-  --only G,…   only these groups: tracker (1–12), agent (13–15), agent-scan (13, 15), agent-transfer (14)
+  --only G,…   only these groups: tracker (1–12), agent (13–15), agent-scan (13, 15), agent-transfer (14),
+               dashboard (16)
   --json FILE  also write {machine, date, quick,
                figures: [{name, value, unit, baseline?, ratio?,
                           goal?: {below, met} | {ratioAtMost, met}}]}
   --help       this text`;
 
-const GROUPS = ['tracker', 'agent-scan', 'agent-transfer'];
+const GROUPS = ['tracker', 'agent-scan', 'agent-transfer', 'dashboard'];
 
 /** Nodes stored for the capacity figures, and files tracked for the sync ones: [small, large]. */
 const NODES = { quick: [2_000, 20_000], full: [10_000, 100_000] } as const;
@@ -164,6 +168,7 @@ async function run(quick: boolean, jsonFile: string | undefined, only: string[])
   if (wanted('tracker')) figures.push(...(await trackerFigures(quick)));
   if (wanted('agent-scan')) figures.push(...(await agentScanFigures(agent)));
   if (wanted('agent-transfer')) figures.push(...(await agentTransferFigures(agent)));
+  if (wanted('dashboard')) figures.push(...(await dashboardFigures(agent)));
 
   const seconds = (now() - started) / 1000;
   machine.load.end = loadAverage();
