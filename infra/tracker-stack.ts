@@ -2,7 +2,7 @@
  * The SyncPlanet tracker stack: the tables of the table list; the REST API and its function; the
  * WebSocket API and its function; the nodes-stream fan-out (events, webhooks, work queues); webhook
  * delivery (an SQS nudge queue with a dead-letter queue, plus a one-minute sweep for retries); the
- * work queues' re-planning (every minute); alarms. No business logic.
+ * work queues' re-planning (every minute); alarms; the dashboard (S3 + CloudFront). No business logic.
  */
 import { CfnOutput, type CfnElement, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
@@ -14,6 +14,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
 import { TrackerAlarms } from './constructs/alarms.js';
+import { DashboardSite } from './constructs/dashboard-site.js';
 import { TrackerRestApi } from './constructs/rest-api.js';
 import { TrackerTables } from './constructs/tables.js';
 import { TrackerFunction, type TableAccess } from './constructs/tracker-function.js';
@@ -81,6 +82,7 @@ export class TrackerStack extends Stack {
   public readonly webhookQueue: Queue;
   public readonly webhookDeadLetters: Queue;
   public readonly alarms: TrackerAlarms;
+  public readonly dashboard: DashboardSite;
 
   constructor(scope: Construct, id: string, props: TrackerStackProps = {}) {
     checkProps(props);
@@ -229,6 +231,13 @@ export class TrackerStack extends Stack {
       email: props.alarmEmail,
     });
 
+    this.dashboard = new DashboardSite(this, 'Dashboard', {
+      projectRoot,
+      apiUrl: this.restApi.apiUrl,
+      eventsUrl: this.webSocketApi.url,
+      retain: props.deletionProtection !== false,
+    });
+
     this.outputs();
   }
 
@@ -279,6 +288,10 @@ export class TrackerStack extends Stack {
       description:
         'Change events WebSocket URL (wss://…; the client and the agents derive it from the REST URL)',
       value: this.webSocketApi.url,
+    });
+    new CfnOutput(this, 'DashboardUrl', {
+      description: 'The dashboard (CloudFront): sites, files and failures, live',
+      value: this.dashboard.url,
     });
     new CfnOutput(this, 'AlarmTopicArn', {
       description: 'SNS topic of the alarms (subscribe an e-mail or a pager to it)',

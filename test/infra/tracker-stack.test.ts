@@ -1,10 +1,12 @@
 /**
  * The tracker stack, synthesized once as infra/app.ts does it: the real local esbuild bundling of
  * every handler, and the cdk-nag AwsSolutions and cfn-guard (Control Tower) validation plugins.
- * Tables, functions and their bundles, validation findings and their acknowledgements, stack props.
- * The other stack-*.test.ts files check the rest (without bundling): stack-apis (REST, WebSocket,
- * outputs), stack-async (stream mapping, queues, schedules, alarms), stack-permissions (IAM).
+ * Tables, functions and their bundles, the dashboard page's bundle, validation findings and their
+ * acknowledgements, stack props. The other stack-*.test.ts files check the rest (without bundling):
+ * stack-apis (REST, WebSocket, outputs), stack-async (stream mapping, queues, schedules, alarms),
+ * stack-permissions (IAM), stack-dashboard (S3, CloudFront, config.json).
  */
+import { FileSystem } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -21,9 +23,9 @@ import {
   asList,
   FUNCTION_NAMES,
   FUNCTION_TABLES,
+  one,
   SynthesizedStack,
   type FunctionName,
-  type Statement,
 } from './stack-fixture.js';
 
 let s: SynthesizedStack;
@@ -70,9 +72,10 @@ describe('tables', () => {
 
 describe('functions', () => {
   it('runs every function on nodejs22.x / arm64, index.handler, JSON logs in its own group, traced', () => {
+    // The tracker's own functions, and CDK's BucketDeployment helper (checked in stack-permissions).
     const functions = s.ofType('AWS::Lambda::Function');
     expect(functions.map(([id]) => id).sort()).toEqual(
-      FUNCTION_NAMES.map((name) => s.functionId(name)).sort(),
+      [...FUNCTION_NAMES.map((name) => s.functionId(name)), s.deploymentHelper().function].sort(),
     );
     for (const name of FUNCTION_NAMES) {
       expect(s.props(s.functionId(name)), name).toMatchObject({
@@ -175,6 +178,24 @@ describe('functions', () => {
   });
 });
 
+describe('dashboard page', () => {
+  it('deploys the page built by the local bundling, hashed by its built files, followed by config.json', () => {
+    const { SourceObjectKeys: keys } = s.props(s.deploymentHelper().deployment) as {
+      SourceObjectKeys: string[];
+    };
+    // The page first, config.json (stack-dashboard checks it) last: it replaces the page's default one.
+    expect(keys).toHaveLength(2);
+    const page = s.assetFolder(keys[0]);
+    expect(readdirSync(page).sort()).toEqual(['app.css', 'app.js', 'config.json', 'index.html']);
+    const html = readFileSync(join(page, 'index.html'), 'utf8');
+    expect(html).toMatch(/<script type="module" src="app\.js\?v=[0-9a-f]{12}"><\/script>/);
+    expect(html).toMatch(/<link rel="stylesheet" href="app\.css\?v=[0-9a-f]{12}" \/>/);
+    expect(readdirSync(s.assetFolder(keys[1]))).toEqual(['config.json']);
+    // Hashed by what was built, not by the repository (whose every file would otherwise redeploy the page).
+    expect(keys[0]).toBe(`${FileSystem.fingerprint(page, { exclude: ['.is_custom_resource'] })}.zip`);
+  });
+});
+
 describe('cdk-nag AwsSolutions and cfn-guard (Control Tower proactive controls)', () => {
   it('leave no unacknowledged finding when the app synthesizes with both plugins', () => {
     const reports = s.pluginReports;
@@ -195,31 +216,22 @@ describe('cdk-nag AwsSolutions and cfn-guard (Control Tower proactive controls)'
     expect(nag.success).toBe(true);
   });
 
-  /** cdk-nag's findings with acknowledgements ignored (private hook; cdk-nag is pinned). */
+  /** cdk-nag's findings with acknowledgements ignored. */
   function rawNagFindings(): Set<string> {
-    const rawPack = new AwsSolutionsChecks();
-    Object.defineProperty(rawPack, 'isAcknowledged', { value: () => false });
-    const raw = rawPack.validateScope(s.stack);
-    expect(raw.violations.length).toBeGreaterThan(0);
-    return new Set(
-      raw.violations.flatMap((v) => v.violatingResources.map((r) => `${r.constructPath} ${v.ruleName}`)),
-    );
+    const found = s.rawNagFindings();
+    expect(found.size).toBeGreaterThan(0);
+    return found;
   }
 
   /** cfn-guard's findings, from the acknowledged (suppressed) violations of the report. */
   function guardFindings(): Set<string> {
-    const guard = s.pluginReports?.find((report) => report.pluginName === 'cdk-validator-cfnguard');
-    const suppressed = guard?.suppressedViolations ?? [];
-    expect(suppressed.length).toBeGreaterThan(0);
-    const found = new Set<string>();
-    for (const v of suppressed) {
-      for (const construct of v.violatingConstructs) {
-        // Acknowledged on the very resource, not on a scope above it.
-        expect(v.acknowledgedAt, `${v.ruleName} on ${construct.constructPath}`).toBe(construct.constructPath);
-        found.add(`${construct.constructPath} ${v.acknowledgedId}`);
-      }
+    const found = s.guardFindings();
+    expect(found.size).toBeGreaterThan(0);
+    for (const [finding, acknowledgedAt] of found) {
+      // Acknowledged on the very resource, not on a scope above it.
+      expect(acknowledgedAt, finding).toBe(finding.slice(0, finding.indexOf(' ')));
     }
-    return found;
+    return new Set(found.keys());
   }
 
   it('acknowledges every finding on the resource where it occurs, each with a written reason', () => {
@@ -252,16 +264,19 @@ describe('cdk-nag AwsSolutions and cfn-guard (Control Tower proactive controls)'
   it('explains every action on Resource "*" in the acknowledgement of that wildcard', () => {
     const acknowledged = acknowledgements(s.stack);
     const unexplained: string[] = [];
-    for (const name of FUNCTION_NAMES) {
-      const policy = s.trackerFunction(name).role.node.findChild('DefaultPolicy').node.defaultChild!;
-      const reason = acknowledged.get(`${policy.node.path} AwsSolutions-IAM5[Resource::*]`) ?? '';
-      const [[, statements]] = s.policiesOfRole(s.logicalId(s.trackerFunction(name).role)) as [
-        [string, Statement[]],
-      ];
+    // The policies of the tracker's functions and of the BucketDeployment helper.
+    const policies = [
+      ...FUNCTION_NAMES.map((name) => one(s.policiesOfRole(s.logicalId(s.trackerFunction(name).role)), name)),
+      one(s.policiesOfRole(s.deploymentHelper().role), 'deployment helper'),
+    ];
+    expect(policies).toHaveLength(FUNCTION_NAMES.length + 1);
+    for (const [id, statements] of policies) {
+      const path = s.pathOf(id);
+      const reason = acknowledged.get(`${path} AwsSolutions-IAM5[Resource::*]`) ?? '';
       for (const statement of statements) {
         if (statement.Resource !== '*') continue;
         for (const action of asList(statement.Action)) {
-          if (!reason.includes(action.split(':')[1]!)) unexplained.push(`${policy.node.path} ${action}`);
+          if (!reason.includes(action.split(':')[1]!)) unexplained.push(`${path} ${action}`);
         }
       }
     }
