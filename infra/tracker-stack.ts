@@ -235,7 +235,6 @@ export class TrackerStack extends Stack {
       projectRoot,
       apiUrl: this.restApi.apiUrl,
       eventsUrl: this.webSocketApi.url,
-      retain: props.deletionProtection !== false,
     });
 
     this.outputs();

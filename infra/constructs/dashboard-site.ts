@@ -28,8 +28,6 @@ export interface DashboardSiteProps {
   readonly apiUrl: string;
   /** `wss://…/prod`. */
   readonly eventsUrl: string;
-  /** Keep the bucket when the stack is deleted. */
-  readonly retain: boolean;
 }
 
 export class DashboardSite extends Construct {
@@ -50,7 +48,9 @@ export class DashboardSite extends Construct {
           abortIncompleteMultipartUploadAfter: Duration.days(1),
         },
       ],
-      removalPolicy: props.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      // Kept when the stack is deleted, even a throw-away one: CloudFormation cannot delete a bucket
+      // that still holds (versioned) files. Empty and delete it by hand after `cdk destroy`.
+      removalPolicy: RemovalPolicy.RETAIN,
     });
     const headers = new ResponseHeadersPolicy(this, 'Headers', {
       comment: 'SyncPlanet dashboard security headers',
