@@ -41,19 +41,29 @@ export function scanRules(globals: Keys | undefined, volume: Keys): ScanRules {
   const pkg = matcher(pick('packagePatternRules').map((p) => p.replace(/\/+$/, '')));
   const work = (name: string) => WORK_NAMES.includes(name);
   const skipsFolder = (rel: string) => work(rel.slice(rel.lastIndexOf('/') + 1)) || (exclude?.(rel) ?? false);
-  /** Every folder above `rel`: `a/b/c` → `a`, `a/b`. */
-  const folders = (rel: string) =>
-    rel
-      .split('/')
-      .slice(0, -1)
-      .map((_, i, parts) => parts.slice(0, i + 1).join('/'));
+  /** Is the folder, or one above it, skipped? Memoised: a scan asks once per file. */
+  const hidden = new Map<string, boolean>();
+  const underSkipped = (folder: string): boolean => {
+    if (folder === '') return false;
+    let answer = hidden.get(folder);
+    if (answer === undefined) {
+      const up = folder.lastIndexOf('/');
+      answer = skipsFolder(folder) || underSkipped(up < 0 ? '' : folder.slice(0, up));
+      hidden.set(folder, answer);
+    }
+    return answer;
+  };
   return {
-    includes: (rel) =>
-      !work(rel.slice(rel.lastIndexOf('/') + 1)) &&
-      !folders(rel).some(skipsFolder) &&
-      !exclude?.(rel) &&
-      !excludedName?.(rel) &&
-      (include?.(rel) ?? true),
+    includes: (rel) => {
+      const at = rel.lastIndexOf('/');
+      return (
+        !work(rel.slice(at + 1)) &&
+        !underSkipped(at < 0 ? '' : rel.slice(0, at)) &&
+        !exclude?.(rel) &&
+        !excludedName?.(rel) &&
+        (include?.(rel) ?? true)
+      );
+    },
     isPackage: (rel) => pkg?.(rel) ?? false,
     skipsFolder,
   };

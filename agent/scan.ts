@@ -51,11 +51,14 @@ export async function scan(ctx: AgentContext): Promise<ScanSummary> {
     (rel) => index.entries.has(`${rel}/`) || (packages && rules.isPackage(rel)),
   );
 
-  const tracked = [...index.entries].filter(([, e]) => !e.missing);
-  const gone = tracked
-    .filter(([key, e]) => e.seen !== round && rules.includes(key.replace(/\/$/, '')))
-    .map(([key]) => key);
-  const hold = gone.length > 0 && gone.length > ctx.options.missingThreshold * tracked.length;
+  let tracked = 0;
+  const gone: string[] = [];
+  for (const [key, entry] of index.entries) {
+    if (entry.missing) continue;
+    tracked++;
+    if (entry.seen !== round && rules.includes(key.endsWith('/') ? key.slice(0, -1) : key)) gone.push(key);
+  }
+  const hold = gone.length > 0 && gone.length > ctx.options.missingThreshold * tracked;
   const summary: ScanSummary = {
     scanned,
     published: 0,
@@ -66,7 +69,7 @@ export async function scan(ctx: AgentContext): Promise<ScanSummary> {
   };
   if (hold)
     ctx.log.warn(
-      { gone: gone.length, tracked: tracked.length },
+      { gone: gone.length, tracked },
       'scan held: too many files look gone (is the volume mounted?)',
     );
 
