@@ -5,9 +5,11 @@
  * browser: what the 10,000 rows cost. A tracker of its own (DynamoDB Local in memory, open mode).
  */
 import { existsSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
 import { buildDashboard } from '../../dashboard/build.js';
 import { CHROMIUM_PATH, firstRenderMs, launchChromium } from '../../dashboard/measure.js';
 import { startLocalTracker } from '../../local/runtime.js';
+import { call } from '../http.js';
 import { median } from '../measure.js';
 import { figure, withGoal, type Figure } from '../report.js';
 
@@ -35,14 +37,7 @@ export async function dashboardFigures(bench: {
   const browser = await launchChromium();
   try {
     bench.log(`publishing ${files} files into /big/…`);
-    const publish = async (batch: object[]) => {
-      const reply = await fetch(`${tracker.apiUrl}publish`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify(batch),
-      });
-      if (reply.status !== 201) throw new Error(`publish: ${reply.status} ${await reply.text()}`);
-    };
+    const publish = (batch: object[]) => call(tracker.apiUrl, 'POST', 'publish', batch, [201]);
     await publish([{ _id: '/one/only.exr', origin: 'A', comment: 'bench' }]);
     for (let i = 0; i < files; i += 100) {
       await publish(
@@ -54,7 +49,7 @@ export async function dashboardFigures(bench: {
         })),
       );
     }
-    await new Promise((resolve) => setTimeout(resolve, 3000)); // let the stream fan-out go quiet
+    await delay(3000); // let the stream fan-out go quiet
     const runs = bench.quick ? 3 : 5;
     const big: number[] = [];
     const one: number[] = [];
