@@ -10,16 +10,15 @@
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Webhook as Signer } from 'standardwebhooks';
 import { loadConfig } from '../../functions/config.js';
-import { eventId, eventPayload, type ChangeEvent } from '../../functions/core/events.js';
+import { eventId, type ChangeEvent } from '../../functions/core/events.js';
 import type { Delivery, Webhook } from '../../functions/core/ports.js';
 import { deliveriesFor, newWebhookId, newWebhookSecret } from '../../functions/core/webhooks.js';
 import { DynamoDeliveryQueue } from '../../functions/store/delivery-queue.js';
 import { createDocumentClient } from '../../functions/store/dynamo-client.js';
 import { localTableNames, TABLE_KEYS } from '../../functions/store/schema.js';
 import { DynamoWebhookStore } from '../../functions/store/webhook-store.js';
-import { DeliveryWorker, USER_AGENT } from '../../functions/webhooks/delivery.js';
+import { DeliveryWorker, signedRequest } from '../../functions/webhooks/delivery.js';
 import { localEnvironment } from '../../local/runtime.js';
 import { ensureTables } from '../../local/tables.js';
 import type { Bench } from '../context.js';
@@ -64,16 +63,7 @@ async function startReceiver(): Promise<{ url: string; received: () => number; c
 
 /** A signed POST of one delivery as sendDelivery makes it, without the queue; rejects unless 200. */
 function signedPost(hook: Webhook, delivery: Delivery): Promise<void> {
-  const body = JSON.stringify(eventPayload(delivery.event));
-  const at = Date.now();
-  const headers = {
-    'content-type': 'application/json',
-    'content-length': String(Buffer.byteLength(body)),
-    'user-agent': USER_AGENT,
-    'webhook-id': delivery.id,
-    'webhook-timestamp': String(Math.floor(at / 1000)),
-    'webhook-signature': new Signer(hook.secret).sign(delivery.id, new Date(at), body),
-  };
+  const { body, headers } = signedRequest(hook, delivery, Date.now());
   return new Promise((resolve, reject) => {
     const request = http.request(hook.url, { method: 'POST', headers, agent: false }, (response) => {
       response.resume();

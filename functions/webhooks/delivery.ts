@@ -50,6 +50,28 @@ function statusResult(status: number): SendResult {
   return { ok: false, status, gone: status === 410, error: `HTTP ${status}` };
 }
 
+export interface SignedRequest {
+  body: string;
+  headers: Record<string, string>;
+}
+
+/**
+ * The body and headers of one delivery's POST, signed per Standard Webhooks at `now` (ms epoch):
+ * what `sendDelivery` sends. Throws when the webhook's secret is not a valid `whsec_` key.
+ */
+export function signedRequest(hook: Pick<Webhook, 'secret'>, delivery: Delivery, now: number): SignedRequest {
+  const body = JSON.stringify(eventPayload(delivery.event));
+  const headers = {
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(body)),
+    'user-agent': USER_AGENT,
+    'webhook-id': delivery.id,
+    'webhook-timestamp': String(Math.floor(now / 1000)),
+    'webhook-signature': new Signer(hook.secret).sign(delivery.id, new Date(now), body),
+  };
+  return { body, headers };
+}
+
 /** Sends one delivery; never throws. */
 export async function sendDelivery(
   hook: Webhook,
@@ -71,21 +93,13 @@ export async function sendDelivery(
     const check = checkAddress(host, allow);
     if (!check.allowed) return failure(check.reason);
   }
-  const body = JSON.stringify(eventPayload(delivery.event));
-  let signature: string;
+  let signed: SignedRequest;
   try {
-    signature = new Signer(hook.secret).sign(delivery.id, new Date(now), body);
+    signed = signedRequest(hook, delivery, now);
   } catch {
     return failure('invalid webhook secret');
   }
-  const headers = {
-    'content-type': 'application/json',
-    'content-length': String(Buffer.byteLength(body)),
-    'user-agent': USER_AGENT,
-    'webhook-id': delivery.id,
-    'webhook-timestamp': String(Math.floor(now / 1000)),
-    'webhook-signature': signature,
-  };
+  const { body, headers } = signed;
   const transport = url.protocol === 'https:' ? https : http;
   let request: http.ClientRequest;
   try {
