@@ -1,7 +1,8 @@
 /**
  * What the agent last saw and told the tracker, per path: size and mtime, so an unchanged rescan
  * compares and publishes nothing. Kept in the state dir as one line per path (`size mtime flag
- * "json path"`), written whole to a temporary file then renamed, so a crash leaves the old index.
+ * "json path"`), written whole to a temporary file then renamed, so a crash leaves the old index;
+ * written only when something changed (a 100k-file index is megabytes, and rounds are frequent).
  */
 import { readFile, rename, writeFile } from 'node:fs/promises';
 
@@ -17,9 +18,12 @@ export class Entry {
 }
 
 export class LocalIndex {
+  /** Read here; changed through set, delete and setMissing, so that save knows. */
   readonly entries = new Map<string, Entry>();
   /** Incremented by each scan. */
   round = 0;
+  /** Something to write: a change since the last load or save (a new index is not written yet). */
+  private changed = true;
 
   constructor(private readonly file: string) {}
 
@@ -30,6 +34,19 @@ export class LocalIndex {
 
   set(key: string, size: number, mtime: number): void {
     this.entries.set(key, new Entry(size, mtime, this.round));
+    this.changed = true;
+  }
+
+  delete(key: string): void {
+    if (this.entries.delete(key)) this.changed = true;
+  }
+
+  /** Records that the tracker marks this path missing (or present again). */
+  setMissing(key: string, missing: boolean): void {
+    const entry = this.entries.get(key);
+    if (!entry || entry.missing === missing) return;
+    entry.missing = missing;
+    this.changed = true;
   }
 
   async load(): Promise<void> {
@@ -51,14 +68,23 @@ export class LocalIndex {
         continue;
       }
     }
+    this.changed = false;
   }
 
+  /** Writes the index when it changed since it was loaded or last saved. */
   async save(): Promise<void> {
+    if (!this.changed) return;
     const parts: string[] = [];
     for (const [key, e] of this.entries)
       parts.push(`${e.size} ${e.mtime} ${e.missing ? 'm' : '-'} ${JSON.stringify(key)}\n`);
+    this.changed = false; // a change made while this one is written is written by the next save
     const temporary = `${this.file}.${process.pid}.tmp`;
-    await writeFile(temporary, parts.join(''));
-    await rename(temporary, this.file);
+    try {
+      await writeFile(temporary, parts.join(''));
+      await rename(temporary, this.file);
+    } catch (error) {
+      this.changed = true;
+      throw error;
+    }
   }
 }

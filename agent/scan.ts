@@ -158,16 +158,15 @@ async function report(ctx: AgentContext, changes: ScanChange[], found?: Found[])
       const key = change._id.slice(1);
       if (!nodes[j]) {
         if (change.change === 'missing')
-          ctx.index.entries.delete(key); // gone from the tracker too
-        else if (change.change === 'modified') ctx.index.entries.delete(key); // re-published by the next scan
+          ctx.index.delete(key); // gone from the tracker too
+        else if (change.change === 'modified') ctx.index.delete(key); // re-published by the next scan
         return;
       }
       applied++;
-      const entry = ctx.index.get(key);
       if (change.change === 'modified') {
         const f = found![i + j]!;
         ctx.index.set(key, f.size, f.mtime);
-      } else if (entry) entry.missing = change.change === 'missing';
+      } else ctx.index.setMissing(key, change.change === 'missing');
     });
   }
   return applied;

@@ -38,8 +38,8 @@ describe('LocalIndex', () => {
     saved.round = 7;
     KEYS.forEach((key, i) => saved.set(key, i * 1000, 1_700_000_000_000 + i));
     saved.set('big.mov', 2 ** 40 + 5, 1_720_000_000_123);
-    saved.get('tab\there')!.missing = true;
-    saved.get('pkg/')!.missing = true;
+    saved.setMissing('tab\there', true);
+    saved.setMissing('pkg/', true);
     expect(saved.get('a.txt')).toEqual(new Entry(0, 1_700_000_000_000, 7, false));
     await saved.save();
 
@@ -66,13 +66,41 @@ describe('LocalIndex', () => {
     index.set('keep', 1, 1);
     index.set('drop', 2, 2);
     await index.save();
-    index.entries.delete('drop');
-    index.get('keep')!.size = 10;
+    index.delete('drop');
+    index.set('keep', 10, 1);
     await index.save();
     const loaded = new LocalIndex(file);
     await loaded.load();
     expect([...loaded.entries.keys()]).toEqual(['keep']);
     expect(loaded.get('keep')?.size).toBe(10);
+  });
+
+  it('writes only when something changed since the load or the last save', async () => {
+    const line = '5 1700000000000 - "a.txt"\n';
+    await writeFile(file, line);
+    const index = new LocalIndex(file);
+    await index.load();
+    const untouched = async () => {
+      await writeFile(file, 'not rewritten');
+      await index.save();
+      return readFile(file, 'utf8');
+    };
+    expect(await untouched()).toBe('not rewritten');
+    index.get('a.txt')!.seen = 3; // the scan round is not saved
+    index.setMissing('a.txt', false);
+    index.delete('never.txt');
+    expect(await untouched()).toBe('not rewritten');
+
+    index.setMissing('a.txt', true);
+    await index.save();
+    expect(await readFile(file, 'utf8')).toBe('5 1700000000000 m "a.txt"\n');
+    expect(await untouched()).toBe('not rewritten');
+    index.delete('a.txt');
+    await index.save();
+    expect(await readFile(file, 'utf8')).toBe('');
+    index.set('b.txt', 1, 2);
+    await index.save();
+    expect(await readFile(file, 'utf8')).toBe('1 2 - "b.txt"\n');
   });
 
   it('saves an empty index and loads it empty', async () => {
