@@ -6,9 +6,10 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { runBuildScript } from '../client/cli/build.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const DEFAULT_OUTDIR = join(here, 'dist');
@@ -99,15 +100,10 @@ export async function buildDashboard(
   };
 }
 
-/** `--if-possible` (the prepare script): an install without dev dependencies skips the build. */
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const ifPossible = process.argv.includes('--if-possible');
-  try {
-    const built = await buildDashboard();
+/** As the other build scripts: an optional outdir argument, and `--if-possible` (the prepare script). */
+if (process.argv[1] === fileURLToPath(import.meta.url))
+  await runBuildScript('dashboard', async (outdir) => {
+    const built = await buildDashboard({ outdir: outdir && resolve(outdir) });
     const sizes = built.files.map((f) => `${f.name} ${(f.bytes / 1024).toFixed(1)} KB`).join(', ');
-    console.log(`built ${built.outdir}: ${sizes}; ${(built.gzipBytes / 1024).toFixed(1)} KB gzipped`);
-  } catch (error) {
-    if (!ifPossible || (error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error;
-    console.log('dashboard not built: esbuild is not installed (dev dependencies omitted)');
-  }
-}
+    return `${built.outdir}: ${sizes}; ${(built.gzipBytes / 1024).toFixed(1)} KB gzipped`;
+  });
