@@ -41,17 +41,21 @@ export async function startSyncTracker(sites = ['A', 'B', 'C']): Promise<LocalTr
   return t;
 }
 
-/** Publishes files at `origin` (each `{_id, …keys}`). */
+/**
+ * Publishes files at `origin` (each `{_id, …keys}`), all with one `time` (the tracker stamps each
+ * file with its own clock reading, so a millisecond tick between them would reorder equal priorities).
+ */
 export async function publish(
   t: LocalTracker,
   origin: string,
   files: Record<string, unknown>[],
 ): Promise<void> {
+  const time = Date.now();
   const reply = await call(
     t,
     'POST',
     'publish',
-    files.map((f) => ({ comment: 'test', origin, ...f })),
+    files.map((f) => ({ comment: 'test', origin, time, ...f })),
   );
   expect(reply.status, reply.text).toBe(201);
 }
