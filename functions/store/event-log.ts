@@ -9,24 +9,17 @@
  * Write bound: ≤ 5 writes per change; each scope's 4 shards take up to 4 × 1,000 writes/s.
  * Puts are idempotent (same key, same item) and items expire by TTL after the retention.
  */
-import {
-  BatchWriteCommand,
-  type DynamoDBDocumentClient,
-  type QueryCommandInput,
-} from '@aws-sdk/lib-dynamodb';
-import { unavailable } from '../core/errors.js';
+import type { DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { ChangeEvent } from '../core/events.js';
 import type { EventLog } from '../core/ports.js';
-import { sleep } from './errors.js';
-import { backoff, CAPACITY, chunk } from './requests.js';
+import { batchWrite } from './batch-write.js';
+import { CAPACITY } from './requests.js';
 import { RequestRunner, type CapacityCounter } from './runner.js';
 
 export const SHARDS = 4;
 /** Deepest folder that is a scope (`/proj/seq/shot/` is depth 3). */
 const MAX_SCOPE_DEPTH = 3;
 const ALL = '*';
-const BATCH_WRITE_SIZE = 25;
-const MAX_BATCH_ATTEMPTS = 10;
 /** Events per yielded page, and items per shard query (bounds reads beyond what is consumed). */
 const PAGE_SIZE = 100;
 
@@ -86,28 +79,17 @@ export class DynamoEventLog implements EventLog {
 
   async append(events: readonly ChangeEvent[]): Promise<void> {
     // BatchWriteItem refuses two requests for one key: the same event given twice is written once.
-    const items = new Map<string, Record<string, unknown>>();
+    const puts = new Map<string, { PutRequest: { Item: Record<string, unknown> } }>();
     for (const event of events) {
       const shard = shardOf(event._id);
       const expiresAt = Math.ceil((event.time + this.retentionMs) / 1000);
       for (const scope of eventScopes(event._id)) {
         const pk = partition(scope, shard);
-        items.set(`${event.id} ${pk}`, { pk, id: event.id, event: eventAttribute(event), expiresAt });
+        const Item = { pk, id: event.id, event: eventAttribute(event), expiresAt };
+        puts.set(`${event.id} ${pk}`, { PutRequest: { Item } });
       }
     }
-    await Promise.all(chunk([...items.values()], BATCH_WRITE_SIZE).map((batch) => this.write(batch)));
-  }
-
-  private async write(batch: Record<string, unknown>[]): Promise<void> {
-    let requests = batch.map((Item) => ({ PutRequest: { Item } }));
-    for (let attempt = 0; requests.length > 0; attempt++) {
-      if (attempt >= MAX_BATCH_ATTEMPTS) throw unavailable('BatchWriteItem kept returning unprocessed items');
-      if (attempt > 0) await sleep(backoff(attempt));
-      const out = await this.runner.write(() =>
-        this.db.send(new BatchWriteCommand({ RequestItems: { [this.table]: requests }, ...CAPACITY })),
-      );
-      requests = (out.UnprocessedItems?.[this.table] ?? []) as typeof requests;
-    }
+    await batchWrite(this.runner, this.db, this.table, [...puts.values()]);
   }
 
   async *replay(afterId: string, prefix?: string): AsyncIterable<ChangeEvent[]> {
