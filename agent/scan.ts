@@ -25,6 +25,13 @@ const PUBLISH_BATCH = 100;
 const SCANNED_BATCH = 1000;
 
 const keyOf = (found: Found) => (found.package ? `${found.rel}/` : found.rel);
+const idOf = (found: Found) => fileId(found.rel, found.package);
+const modification = (f: Found): ScanChange => ({
+  _id: idOf(f),
+  change: 'modified',
+  file_size: f.size,
+  file_mtime: f.mtime,
+});
 
 export async function scan(ctx: AgentContext): Promise<ScanSummary> {
   const started = Date.now();
@@ -73,19 +80,9 @@ export async function scan(ctx: AgentContext): Promise<ScanSummary> {
       'scan held: too many files look gone (is the volume mounted?)',
     );
 
-  if (volume.enableDiscovery !== false) summary.published = await publishNew(ctx, added, summary);
-  if (volume.enableDiscoveryUpdatedFiles !== false) {
-    summary.modified = await report(
-      ctx,
-      changed.map((f) => ({
-        _id: fileId(f.rel, f.package),
-        change: 'modified',
-        file_size: f.size,
-        file_mtime: f.mtime,
-      })),
-      changed,
-    );
-  }
+  if (volume.enableDiscovery !== false) await publishNew(ctx, added, summary);
+  if (volume.enableDiscoveryUpdatedFiles !== false)
+    summary.modified += await report(ctx, changed.map(modification));
   if (!hold && volume.enableDiscoveryDeletedFiles !== false) {
     summary.missing = await report(
       ctx,
@@ -100,24 +97,23 @@ export async function scan(ctx: AgentContext): Promise<ScanSummary> {
   return summary;
 }
 
-/** Publishes new files; for ids the tracker already has, decides from the node what the local copy is. */
-async function publishNew(ctx: AgentContext, added: Found[], summary: ScanSummary): Promise<number> {
-  let published = 0;
+/**
+ * Publishes new files (counted in `summary.published`); for ids the tracker already has, decides
+ * from the node what the local copy is (modifications counted in `summary.modified`).
+ */
+async function publishNew(ctx: AgentContext, added: Found[], summary: ScanSummary): Promise<void> {
   for (let i = 0; i < added.length; i += PUBLISH_BATCH) {
     const batch = added.slice(i, i + PUBLISH_BATCH);
-    const files: NewFile[] = batch.map((f) => ({
-      _id: fileId(f.rel, f.package),
-      file_size: f.size,
-      file_mtime: f.mtime,
-    }));
+    const files: NewFile[] = batch.map((f) => ({ _id: idOf(f), file_size: f.size, file_mtime: f.mtime }));
     const existing = new Set(await ctx.tracker.publish(files));
-    const known = batch.filter((f) => existing.has(fileId(f.rel, f.package)));
-    for (const f of batch)
-      if (!existing.has(fileId(f.rel, f.package))) ctx.index.set(keyOf(f), f.size, f.mtime);
-    published += batch.length - known.length;
+    const known: Found[] = [];
+    for (const f of batch) {
+      if (existing.has(idOf(f))) known.push(f);
+      else ctx.index.set(keyOf(f), f.size, f.mtime);
+    }
+    summary.published += batch.length - known.length;
     if (known.length) summary.modified += await adoptKnown(ctx, known);
   }
-  return published;
 }
 
 /**
@@ -127,7 +123,7 @@ async function publishNew(ctx: AgentContext, added: Found[], summary: ScanSummar
  * unindexed, so the next scan looks again).
  */
 async function adoptKnown(ctx: AgentContext, known: Found[]): Promise<number> {
-  const nodes = await ctx.tracker.read(known.map((f) => fileId(f.rel, f.package)));
+  const nodes = await ctx.tracker.read(known.map(idOf));
   const modified: Found[] = [];
   known.forEach((f, i) => {
     const node = nodes[i];
@@ -136,20 +132,11 @@ async function adoptKnown(ctx: AgentContext, known: Found[]): Promise<number> {
       ctx.index.set(keyOf(f), f.size, f.mtime);
     else if (siteState(node, ctx.options.site) === 'current') modified.push(f);
   });
-  return report(
-    ctx,
-    modified.map((f) => ({
-      _id: fileId(f.rel, f.package),
-      change: 'modified',
-      file_size: f.size,
-      file_mtime: f.mtime,
-    })),
-    modified,
-  );
+  return report(ctx, modified.map(modification));
 }
 
 /** Sends scan changes in batches and updates the index for the ones applied; answers how many applied. */
-async function report(ctx: AgentContext, changes: ScanChange[], found?: Found[]): Promise<number> {
+async function report(ctx: AgentContext, changes: ScanChange[]): Promise<number> {
   let applied = 0;
   for (let i = 0; i < changes.length; i += SCANNED_BATCH) {
     const batch = changes.slice(i, i + SCANNED_BATCH);
@@ -157,16 +144,13 @@ async function report(ctx: AgentContext, changes: ScanChange[], found?: Found[])
     batch.forEach((change, j) => {
       const key = change._id.slice(1);
       if (!nodes[j]) {
-        if (change.change === 'missing')
-          ctx.index.delete(key); // gone from the tracker too
-        else if (change.change === 'modified') ctx.index.delete(key); // re-published by the next scan
+        // Missing: gone from the tracker too; modified: published anew by the next scan.
+        if (change.change !== 'present') ctx.index.delete(key);
         return;
       }
       applied++;
-      if (change.change === 'modified') {
-        const f = found![i + j]!;
-        ctx.index.set(key, f.size, f.mtime);
-      } else ctx.index.setMissing(key, change.change === 'missing');
+      if (change.change === 'modified') ctx.index.set(key, change.file_size, change.file_mtime);
+      else ctx.index.setMissing(key, change.change === 'missing');
     });
   }
   return applied;

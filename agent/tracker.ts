@@ -1,14 +1,17 @@
 /** The tracker calls the agent makes, over the typed client (site-scoped token in jwt mode). */
 import { ApiError } from '../client/errors.js';
-import { TrackerClient } from '../client/api-client.js';
+import {
+  TrackerClient,
+  type ClaimedPair,
+  type ScannedFile,
+  type TransferResult,
+} from '../client/api-client.js';
 import type { Node } from '../client/types.js';
-import type { ClaimedPair, TransferResult } from '../functions/core/ports.js';
 
 export type { ClaimedPair, TransferResult };
 
-export type ScanChange =
-  | { _id: string; change: 'modified'; file_size: number; file_mtime: number }
-  | { _id: string; change: 'missing' | 'present' };
+/** A file a scan found modified, missing or present again (`POST scanned`). */
+export type ScanChange = ScannedFile;
 
 export interface NewFile {
   _id: string;
