@@ -9,6 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { byteLength, type Node } from '../core/nodes.js';
+import type { SiteList } from '../core/ports.js';
 import { destinations, queuedState, queueOrderKey, retryDueAt } from '../core/sync.js';
 import { shardOf, SHARDS } from './event-log.js';
 
@@ -79,10 +80,8 @@ export const keyText = ({ pk, sk }: QueueKey) => `${pk}\n${sk}`;
 /** Queue writes by item key: a put of the item, or a delete. */
 export type QueueWrites = Map<string, QueueItem | { delete: QueueKey }>;
 
-export interface Planning {
-  volumes: readonly Node[];
-  globals?: Node;
-}
+/** The registry the queues are planned from (volumes and global parameters). */
+export type Planning = SiteList;
 
 const itemsOf = (file: Node | null, sites: Iterable<string>) =>
   file ? [...new Set(sites)].flatMap((site) => pairItem(file, site) ?? []) : [];

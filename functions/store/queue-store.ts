@@ -94,10 +94,6 @@ export class DynamoQueueStore implements SyncQueue {
 
   // ---- queue projection ----
 
-  async applyChange(old: Node | null, next: Node | null, planning: Planning): Promise<void> {
-    await this.applyChanges([[old, next]], planning);
-  }
-
   /** Applies node changes (old and new image, in stream order) to the queues. Idempotent. */
   async applyChanges(changes: readonly [Node | null, Node | null][], planning: Planning): Promise<void> {
     const writes: QueueWrites = new Map();
