@@ -15,7 +15,7 @@
  * failed (retry due in 6 h) or synced: B's backlog is backlogAt(N) pending and as many failed pairs.
  * At C it is synced, except for the `pendingAtC` files a seeding is asked for (the claims pool).
  */
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Node } from '../functions/core/nodes.js';
 import { createDocumentClient } from '../functions/store/dynamo-client.js';
 import { toItem } from '../functions/store/items.js';
@@ -38,6 +38,32 @@ const FAILED_ATTEMPTS = 10;
 /** Pending pairs at B with N files tracked (and as many failed ones): a tenth of N, at least 1,000. */
 export const backlogAt = (files: number): number =>
   Math.min(Math.floor(files / 2), Math.max(1_000, Math.floor(files / 10)));
+
+/**
+ * The queue store's claim of one file (its conditional UpdateItem in queue-claims.ts) as a raw
+ * request, for the baselines: lease `fileId` at `site` from `at` until `until`, if the file is still
+ * at `time` and no lease runs. Sent for a site no volume names, it moves no queue item.
+ */
+export const rawClaim = (
+  table: string,
+  site: string,
+  { fileId, time }: { fileId: string; time: number },
+  at: number,
+  until: number,
+): UpdateCommandInput => ({
+  TableName: table,
+  Key: { pk: fileId },
+  UpdateExpression: 'SET #d.#sy = :now, #d.#ls = :until',
+  ConditionExpression:
+    'attribute_exists(pk) AND #d.#t = :time AND (attribute_not_exists(#d.#ls) OR #d.#ls <= :now)',
+  ExpressionAttributeNames: {
+    '#d': 'doc',
+    '#t': 'time',
+    '#sy': `syncing_${site}`,
+    '#ls': `syncLease_${site}`,
+  },
+  ExpressionAttributeValues: { ':now': at, ':until': until, ':time': time },
+});
 
 const volumeNode = (site: string): Node => ({
   _id: `vol-${site.toLowerCase()}`,

@@ -27,6 +27,7 @@ import { AgentRig, tempDir, type AgentBench, type AgentProcess } from '../agent-
 import { DYNAMO_CONCURRENCY } from '../context.js';
 import { chunk, median, now, pool, timed } from '../measure.js';
 import { figure, type Figure } from '../report.js';
+import { rawClaim } from '../sync-seed.js';
 
 const run = promisify(execFile);
 const AMOUNT = 100;
@@ -266,17 +267,7 @@ class Transfers {
   /** ms of a claim and a result per file sent raw, batch by batch, for site R. */
   private async rawWrites(queued: QueueItem[]): Promise<number> {
     const at = Date.now();
-    const lease = { '#d': 'doc', '#sy': 'syncing_R', '#ls': 'syncLease_R' };
-    const claim = (q: QueueItem) =>
-      new UpdateCommand({
-        TableName: this.nodes,
-        Key: { pk: q.fileId },
-        UpdateExpression: 'SET #d.#sy = :now, #d.#ls = :until',
-        ConditionExpression:
-          'attribute_exists(pk) AND #d.#t = :time AND (attribute_not_exists(#d.#ls) OR #d.#ls <= :now)',
-        ExpressionAttributeNames: { ...lease, '#t': 'time' },
-        ExpressionAttributeValues: { ':now': at, ':until': at + 900_000, ':time': q.time },
-      });
+    const claim = (q: QueueItem) => new UpdateCommand(rawClaim(this.nodes, 'R', q, at, at + 900_000));
     const result = (q: QueueItem) =>
       new UpdateCommand({
         TableName: this.nodes,
@@ -284,7 +275,9 @@ class Transfers {
         UpdateExpression: 'SET #d.#ok = #d.#sy REMOVE #d.#sy, #d.#ls, #d.#err, #d.#last, #d.#att, #d.#msg',
         ConditionExpression: 'attribute_exists(#d.#sy)',
         ExpressionAttributeNames: {
-          ...lease,
+          '#d': 'doc',
+          '#sy': 'syncing_R',
+          '#ls': 'syncLease_R',
           '#ok': 'synced_R',
           '#err': 'syncError_R',
           '#last': 'syncLastAttempt_R',

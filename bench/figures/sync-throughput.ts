@@ -13,7 +13,7 @@ import type { ClaimedPair } from '../../functions/core/ports.js';
 import { DYNAMO_CONCURRENCY, type Bench } from '../context.js';
 import { median, pool, rate, timed } from '../measure.js';
 import { figure, type Figure } from '../report.js';
-import type { SyncData } from '../sync-seed.js';
+import { rawClaim, type SyncData } from '../sync-seed.js';
 
 const SITE = 'C';
 const LIMIT = 100;
@@ -70,20 +70,10 @@ async function rawRun(data: SyncData, pairs: readonly ClaimedPair[], site: strin
   let wcu = 0;
   const ms = await timed(() =>
     pool(DYNAMO_CONCURRENCY, pairs.length, async (i) => {
+      const { _id: fileId, time } = pairs[i]!;
       const out = await data.raw.send(
         new UpdateCommand({
-          TableName: data.tables.nodes,
-          Key: { pk: pairs[i]!._id },
-          UpdateExpression: 'SET #d.#sy = :now, #d.#ls = :until',
-          ConditionExpression:
-            'attribute_exists(pk) AND #d.#t = :time AND (attribute_not_exists(#d.#ls) OR #d.#ls <= :now)',
-          ExpressionAttributeNames: {
-            '#d': 'doc',
-            '#t': 'time',
-            '#sy': `syncing_${site}`,
-            '#ls': `syncLease_${site}`,
-          },
-          ExpressionAttributeValues: { ':now': at, ':until': at + LEASE_MS, ':time': pairs[i]!.time },
+          ...rawClaim(data.tables.nodes, site, { fileId, time }, at, at + LEASE_MS),
           ReturnConsumedCapacity: 'TOTAL',
         }),
       );
