@@ -3,7 +3,7 @@
  * (functions/core/sync-state.ts), with an icon and a word so it reads without colour.
  */
 import type { Node } from '../../client/types.js';
-import { siteState, type SiteState } from '../../functions/core/sync-state.js';
+import { SITE_STATES, siteState, type SiteState } from '../../functions/core/sync-state.js';
 
 export { siteState, type SiteState };
 
@@ -24,6 +24,14 @@ const ICONS: Record<SiteState, string> = {
   missing: '○',
 };
 
+/** The tooltip of each state but `error`, which names its code. */
+const TITLES: Record<Exclude<SiteState, 'error'>, string> = {
+  current: 'copy is current',
+  outdated: 'copy is older than the file',
+  syncing: 'transfer in progress',
+  missing: 'no copy yet',
+};
+
 /** The cell of `file` at `site`: `error 23` carries the rsync exit code. */
 export function cellState(file: Node, site: string): CellState {
   const state = siteState(file, site);
@@ -38,16 +46,12 @@ export function cellState(file: Node, site: string): CellState {
       title: `${site}: transfer failed (rsync exit code ${String(code)})${typeof message === 'string' ? `: ${message}` : ''}`,
     };
   }
-  const titles: Record<SiteState, string> = {
-    current: 'copy is current',
-    outdated: 'copy is older than the file',
-    syncing: 'transfer in progress',
-    error: '',
-    missing: 'no copy yet',
-  };
-  return { state, icon, label: state, title: `${site}: ${titles[state]}` };
+  return { state, icon, label: state, title: `${site}: ${TITLES[state]}` };
 }
 
-export const STATE_LEGEND: CellState[] = (
-  ['current', 'outdated', 'syncing', 'error', 'missing'] as const
-).map((state) => ({ state, icon: ICONS[state], label: state, title: state }));
+export const STATE_LEGEND: CellState[] = SITE_STATES.map((state) => ({
+  state,
+  icon: ICONS[state],
+  label: state,
+  title: state,
+}));
