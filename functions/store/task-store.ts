@@ -6,10 +6,10 @@
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
-  QueryCommand,
   ScanCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
+  type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { Node } from '../core/nodes.js';
 import type { ReplanTask } from '../core/ports.js';
@@ -42,25 +42,19 @@ export class DynamoTaskStore {
   /** Tasks, newest first (`limit`), or every task oldest first. */
   async list(limit?: number): Promise<ReplanTask[]> {
     const tasks: ReplanTask[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.runner.read(() =>
-        this.db.send(
-          new QueryCommand({
-            TableName: this.table,
-            KeyConditionExpression: 'pk = :p',
-            ExpressionAttributeValues: { ':p': TASKS },
-            ScanIndexForward: limit === undefined,
-            ConsistentRead: true,
-            Limit: limit,
-            ExclusiveStartKey: start,
-            ...CAPACITY,
-          }),
-        ),
-      );
-      tasks.push(...(out.Items ?? []).map(toTask));
-      start = limit === undefined ? out.LastEvaluatedKey : undefined;
-    } while (start);
+    const input: QueryCommandInput = {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :p',
+      ExpressionAttributeValues: { ':p': TASKS },
+      ScanIndexForward: limit === undefined,
+      ConsistentRead: true,
+      Limit: limit,
+      ...CAPACITY,
+    };
+    for await (const page of this.runner.pages(this.db, input)) {
+      tasks.push(...page.map(toTask));
+      if (limit !== undefined) break;
+    }
     return tasks;
   }
 
