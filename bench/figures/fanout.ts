@@ -5,17 +5,14 @@
  * to the batch's prefix. A batch counts as done when every subscriber has every frame. Baseline:
  * the event log's own `append` of a batch of the same shape (the raw logging cost), interleaved.
  */
-import { marshall } from '@aws-sdk/util-dynamodb';
-import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { loadConfig } from '../../functions/config.js';
 import type { ChangeEvent } from '../../functions/core/events.js';
-import type { Node } from '../../functions/core/nodes.js';
 import { managementSender } from '../../functions/events/management-sender.js';
 import { createDocumentClient } from '../../functions/store/dynamo-client.js';
 import { DynamoEventLog } from '../../functions/store/event-log.js';
-import { toItem } from '../../functions/store/items.js';
 import { TABLE_KEYS } from '../../functions/store/schema.js';
-import { changeFromRecord } from '../../functions/store/stream-records.js';
+import { changeFromRecord, nodeStreamRecord } from '../../functions/store/stream-records.js';
 import { createFanout } from '../../functions/tracker.js';
 import { localEnvironment, startLocalTracker } from '../../local/runtime.js';
 import type { Bench } from '../context.js';
@@ -39,26 +36,6 @@ const ROUNDS: Record<'quick' | 'full', Record<number, number>> = {
 
 const pad = (n: number) => String(n).padStart(4, '0');
 
-/** A stream record as Lambda delivers it for a new node (as test/events/fanout.test.ts builds them). */
-function insertRecord(sequence: number, seconds: number, node: Node): DynamoDBRecord {
-  const seq = String(sequence).padStart(21, '0');
-  return {
-    eventID: `bench${seq}`,
-    eventName: 'INSERT',
-    eventSource: 'aws:dynamodb',
-    eventVersion: '1.1',
-    awsRegion: 'local',
-    dynamodb: {
-      ApproximateCreationDateTime: seconds,
-      Keys: marshall({ pk: node._id }) as never,
-      NewImage: marshall(toItem(node), { removeUndefinedValues: true }) as never,
-      SequenceNumber: seq,
-      SizeBytes: 300,
-      StreamViewType: 'NEW_AND_OLD_IMAGES',
-    },
-  };
-}
-
 let sequence = 0;
 
 /** BATCH new files under `<FANOUT_PREFIX><tag>/`: same depth, so the same 5 log scopes each. */
@@ -66,7 +43,7 @@ function streamBatch(tag: string): DynamoDBStreamEvent {
   const seconds = Math.floor(Date.now() / 1000);
   return {
     Records: Array.from({ length: BATCH }, (_, i) =>
-      insertRecord(++sequence, seconds, fileNode(`${FANOUT_PREFIX}${tag}/f${pad(i)}.exr`)),
+      nodeStreamRecord(++sequence, seconds, fileNode(`${FANOUT_PREFIX}${tag}/f${pad(i)}.exr`)),
     ),
   };
 }

@@ -4,11 +4,11 @@
  * sequence number, so the same record always gives the same event.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { DynamoDBRecord } from 'aws-lambda';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBRecord, StreamRecord } from 'aws-lambda';
 import { eventId, type ChangeEvent, type EventOp } from '../core/events.js';
 import type { Node } from '../core/nodes.js';
-import { fromItem } from './items.js';
+import { fromItem, toItem } from './items.js';
 
 const OPS: Record<string, EventOp> = { INSERT: 'create', MODIFY: 'update', REMOVE: 'delete' };
 
@@ -35,5 +35,38 @@ export function changeFromRecord(record: DynamoDBRecord): ChangeEvent {
     time,
     node: op === 'delete' ? null : node,
     previous: op === 'create' ? null : previous,
+  };
+}
+
+type LambdaImage = StreamRecord['NewImage'];
+const imageOf = (node: Node) => marshall(toItem(node), { removeUndefinedValues: true }) as LambdaImage;
+
+/**
+ * The other way: the stream record Lambda delivers for a write of `node` (INSERT, or MODIFY over
+ * `old`) at `seconds` with stream sequence `sequence`, for the tests and the benchmark that feed the
+ * fan-out hand-made batches.
+ */
+export function nodeStreamRecord(
+  sequence: number | string,
+  seconds: number,
+  node: Node,
+  old?: Node,
+): DynamoDBRecord {
+  const seq = String(sequence).padStart(21, '0');
+  return {
+    eventID: `e${seq}`,
+    eventName: old ? 'MODIFY' : 'INSERT',
+    eventSource: 'aws:dynamodb',
+    eventVersion: '1.1',
+    awsRegion: 'local',
+    dynamodb: {
+      ApproximateCreationDateTime: seconds,
+      Keys: marshall({ pk: node._id }) as LambdaImage,
+      NewImage: imageOf(node),
+      ...(old && { OldImage: imageOf(old) }),
+      SequenceNumber: seq,
+      SizeBytes: 100,
+      StreamViewType: 'NEW_AND_OLD_IMAGES',
+    },
   };
 }

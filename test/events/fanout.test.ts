@@ -7,17 +7,15 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../../functions/config.js';
 import type { ConnectionSender } from '../../functions/core/ports.js';
-import type { Node } from '../../functions/core/nodes.js';
 import { createDocumentClient } from '../../functions/store/dynamo-client.js';
-import { toItem } from '../../functions/store/items.js';
 import { localTableNames, TABLE_KEYS } from '../../functions/store/schema.js';
 import { DynamoDeliveryQueue } from '../../functions/store/delivery-queue.js';
 import { DynamoEventLog } from '../../functions/store/event-log.js';
+import { nodeStreamRecord as record } from '../../functions/store/stream-records.js';
 import { DynamoWebhookStore } from '../../functions/store/webhook-store.js';
 import { createFanout, createWebSocket } from '../../functions/tracker.js';
 import { DeliveryWorker } from '../../functions/webhooks/delivery.js';
@@ -41,25 +39,6 @@ const fanout = createFanout(config, sender, db);
 const websocket = createWebSocket(config, sender, db);
 const log = new DynamoEventLog(db, config.tables.events, config.events.retentionMs);
 
-/** A stream record as Lambda delivers it for a node written at `seconds` with sequence `seq`. */
-function record(seq: string, seconds: number, node: Node, old?: Node): DynamoDBRecord {
-  return {
-    eventID: `e${seq}`,
-    eventName: old ? 'MODIFY' : 'INSERT',
-    eventSource: 'aws:dynamodb',
-    eventVersion: '1.1',
-    awsRegion: 'local',
-    dynamodb: {
-      ApproximateCreationDateTime: seconds,
-      Keys: marshall({ pk: node._id }) as never,
-      NewImage: marshall(toItem(node), { removeUndefinedValues: true }) as never,
-      ...(old ? { OldImage: marshall(toItem(old), { removeUndefinedValues: true }) as never } : {}),
-      SequenceNumber: seq.padStart(21, '0'),
-      SizeBytes: 100,
-      StreamViewType: 'NEW_AND_OLD_IMAGES',
-    },
-  };
-}
 const batch = (...records: DynamoDBRecord[]): DynamoDBStreamEvent => ({ Records: records });
 
 async function replayAll(after = firstId()): Promise<string[]> {
