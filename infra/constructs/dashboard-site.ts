@@ -3,7 +3,7 @@
  * TLS only) behind CloudFront with origin access control, HTTPS only and security headers, and a
  * `config.json` next to the page naming the REST and WebSocket URLs (written at deploy time).
  */
-import { AssetHashType, type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import {
   AllowedMethods,
   Distribution,
@@ -17,10 +17,8 @@ import {
 import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment';
-import { DockerImage } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
+import { locallyBundled } from '../bundling/local.js';
 
 export interface DashboardSiteProps {
   readonly projectRoot: string;
@@ -94,25 +92,9 @@ export class DashboardSite extends Construct {
     new BucketDeployment(this, 'Deploy', {
       destinationBucket: this.bucket,
       sources: [
-        Source.asset(props.projectRoot, {
-          // Hashed by the built page, not by every file of the repository (node_modules, cdk.out…).
-          assetHashType: AssetHashType.OUTPUT,
-          bundling: {
-            image: DockerImage.fromRegistry('local-bundling-only'),
-            command: ['dashboard'],
-            local: {
-              tryBundle(outputDir: string): boolean {
-                const tsx = join(props.projectRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs');
-                const script = join(props.projectRoot, 'infra', 'bundling', 'dashboard.ts');
-                execFileSync(process.execPath, [tsx, script, outputDir], {
-                  cwd: props.projectRoot,
-                  stdio: 'inherit',
-                });
-                return true;
-              },
-            },
-          },
-        }),
+        // The page built by infra/bundling/dashboard.ts, hashed by its built files (not by every file of
+        // the repository: node_modules, cdk.out…).
+        Source.asset(props.projectRoot, locallyBundled(props.projectRoot, 'dashboard')),
         Source.jsonData('config.json', { apiUrl: props.apiUrl, eventsUrl: props.eventsUrl }),
       ],
       distribution: this.distribution,

@@ -4,7 +4,7 @@
  * tables it is given, with the access it is given. The function learns the names of those tables,
  * and of no other, through the variables of the table list.
  */
-import { AssetHashType, type CfnElement, DockerImage, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { type CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import {
@@ -19,10 +19,9 @@ import {
 } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
 import { tableEnvironment } from '../../functions/config.js';
 import { TABLE_SPECS, type TableKey } from '../../functions/store/schema.js';
+import { locallyBundled } from '../bundling/local.js';
 import type { TrackerTables } from './tables.js';
 
 export type TableAccess = 'read' | 'readWrite';
@@ -43,32 +42,6 @@ export interface TrackerFunctionProps {
   /** Default 30 s. */
   readonly timeout?: Duration;
   readonly logRetention: RetentionDays;
-}
-
-/**
- * The function's code: infra/bundling/bundle.ts run locally with esbuild (never Docker) into the
- * asset folder, hashed by its output.
- */
-function bundledCode(projectRoot: string, entry: string): Code {
-  return Code.fromAsset(projectRoot, {
-    assetHashType: AssetHashType.OUTPUT,
-    bundling: {
-      image: DockerImage.fromRegistry('local-bundling-only'),
-      // Part of CDK's bundling cache key: without the entry, every function would get the first bundle.
-      command: ['bundle', entry],
-      local: {
-        tryBundle(outputDir: string): boolean {
-          const tsx = join(projectRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs');
-          const script = join(projectRoot, 'infra', 'bundling', 'bundle.ts');
-          execFileSync(process.execPath, [tsx, script, entry, outputDir], {
-            cwd: projectRoot,
-            stdio: 'inherit',
-          });
-          return true;
-        },
-      },
-    },
-  });
 }
 
 export class TrackerFunction extends Construct {
@@ -92,7 +65,8 @@ export class TrackerFunction extends Construct {
 
     const tables = granted.map(([key, access]) => ({ key, access, table: props.tables.byKey[key] }));
     this.function = new LambdaFunction(this, 'Function', {
-      code: bundledCode(props.projectRoot, props.entry),
+      // infra/bundling/bundle.ts; the entry keeps each function's bundle apart in CDK's bundling cache.
+      code: Code.fromAsset(props.projectRoot, locallyBundled(props.projectRoot, 'bundle', [props.entry])),
       handler: 'index.handler',
       description: props.description,
       runtime: Runtime.NODEJS_22_X,
