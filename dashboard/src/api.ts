@@ -4,7 +4,6 @@
  */
 import { TrackerClient } from '../../client/api-client.js';
 import { ApiError, UnreachableError } from '../../client/errors.js';
-import { GoneError } from '../../client/events.js';
 import { Transport, type ApiReply } from '../../client/transport.js';
 import type { DashboardConfig } from './config.js';
 
@@ -77,7 +76,6 @@ export function errorMessage(error: unknown): string {
     return error.status >= 500 ? `${text} (HTTP ${error.status}; try again in a moment)` : text;
   }
   if (error instanceof UnreachableError) return `The tracker cannot be reached: ${error.message}`;
-  if (error instanceof GoneError) return error.message;
   if (error instanceof Error) return error.message;
   return String(error);
 }
