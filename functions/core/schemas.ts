@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { badRequest } from './errors.js';
 import { MAX_PASSWORD_LENGTH, MAX_TOKEN_NAME_LENGTH, MAX_USERNAME_LENGTH } from './limits.js';
-import { SITE_NAME } from './sync.js';
+import { SiteName } from './sync.js';
 
 export const SignInBody = z.object({
   username: z.string().min(1).max(MAX_USERNAME_LENGTH),
@@ -17,7 +17,7 @@ export const NewTokenBody = z.object({
   name: z.string().max(MAX_TOKEN_NAME_LENGTH).default(''),
   username: z.string().min(1).max(MAX_USERNAME_LENGTH).optional(),
   /** Scopes the token to one site (an agent's token). */
-  site: z.string().regex(SITE_NAME, 'must be a site name').optional(),
+  site: SiteName.optional(),
 });
 
 export const SearchMongoBody = z.object({

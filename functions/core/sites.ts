@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import type { JsonValue, Node } from './nodes.js';
 import type { SiteRegistry } from './ports.js';
-import { SITE_NAME, VolumeKeys, type PairState } from './sync.js';
+import { SiteName, VolumeKeys, type PairState } from './sync.js';
 
 /** Seconds between heartbeats unless the volume's `heartbeatInterval` says otherwise. */
 export const DEFAULT_HEARTBEAT_INTERVAL_S = 60;
@@ -48,6 +48,9 @@ export interface SiteHooks {
   queuePeek?: (site: string, limit: number) => Promise<QueuedPair[]>;
 }
 
+/** Seconds between an agent's heartbeats: a volume key, also sent with heartbeats. */
+export const HeartbeatInterval = z.number().min(0.1).max(86_400);
+
 const ms = z.number().int().min(0).max(1e15);
 const bytes = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const fileCount = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
@@ -61,7 +64,7 @@ const AgentKeys = z.object({
   agentStartTime: ms,
   /** How other sites reach the volume (`--url`), registered by its agent. */
   url: VolumeKeys.shape.url.unwrap(),
-  heartbeatInterval: z.number().min(0.1).max(86_400),
+  heartbeatInterval: HeartbeatInterval,
   last_scan: ms,
   scan_duration: z.number().min(0).max(1e9),
   last_emission: ms,
@@ -86,7 +89,7 @@ const AgentKeys = z.object({
 });
 
 export const HeartbeatBody = z.strictObject({
-  site: z.string().regex(SITE_NAME, 'must be a site name (1-64 letters, digits, dashes or underscores)'),
+  site: SiteName,
   ...AgentKeys.partial().shape,
 });
 

@@ -14,6 +14,10 @@ import { siteState } from './sync-state.js';
 
 export const GLOBAL_PARAMETERS_ID = 'rsyncGlobalParameters';
 export const SITE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+/** A site name in a request body: claims, results, scans, heartbeats, tokens. */
+export const SiteName = z
+  .string()
+  .regex(SITE_NAME, 'must be a site name (1-64 letters, digits, dashes or underscores)');
 /** A user or host starting with `-` would reach the agents' ssh and rsync as an option: refused. */
 const VOLUME_URL = /^ssh:\/\/[^-@/\s:][^@/\s:]*@[^-@/\s:][^@/\s:]*(?::\d{1,5})?\/(?:[^\s]*\/)?$/;
 

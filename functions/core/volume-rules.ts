@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { badRequest } from './errors.js';
 import type { Node, NodeBody } from './nodes.js';
+import { HeartbeatInterval } from './sites.js';
 import { GLOBAL_PARAMETERS_ID, isVolume, validateVolume } from './sync.js';
 
 const text = z.string().max(65_536);
@@ -13,7 +14,7 @@ const text = z.string().max(65_536);
 const MoreVolumeKeys = z
   .object({
     /** Seconds between the agent's heartbeats; 3 missed ones show the agent "off". */
-    heartbeatInterval: z.number().min(0.1).max(86_400),
+    heartbeatInterval: HeartbeatInterval,
     rsync_env: z.string().max(4096),
     notifiedEmails: z.string().max(4096),
   })

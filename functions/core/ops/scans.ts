@@ -17,7 +17,7 @@ import {
   type NodeBody,
 } from '../nodes.js';
 import { assertSiteScope } from '../permissions.js';
-import { SITE_NAME } from '../sync.js';
+import { SiteName } from '../sync.js';
 import type { OpContext, OpResult } from './context.js';
 import { afterWrite } from '../volume-rules.js';
 import { findSite } from './sites.js';
@@ -53,7 +53,7 @@ const ScannedEntry = z.discriminatedUnion('change', [Modified, Missing, Present]
 });
 
 export const ScannedBody = z.object({
-  site: z.string().regex(SITE_NAME, 'must be a site name (1-64 letters, digits, dashes or underscores)'),
+  site: SiteName,
   files: z
     .array(ScannedEntry)
     .min(1, 'give at least one file')

@@ -8,13 +8,11 @@ import { generateId, resultStatus } from '../nodes.js';
 import { assertSiteScope } from '../permissions.js';
 import type { SiteList, SyncQueue, TransferResult } from '../ports.js';
 import { parseBodyWith } from '../schemas.js';
-import { SITE_NAME } from '../sync.js';
+import { SiteName } from '../sync.js';
 import type { OpContext, OpResult } from './context.js';
 
-const Site = z.string().regex(SITE_NAME, 'must be a site name (1-64 letters, digits, dashes or underscores)');
-
 export const ClaimBody = z.object({
-  site: Site,
+  site: SiteName,
   limit: z.number().int().min(1).max(100).default(10),
   /** Seconds. */
   lease: z.number().int().min(10).max(86_400).default(600),
@@ -27,7 +25,7 @@ const Result = z
   .object({
     _id: z.string().min(1).max(1024),
     /** Emission: the site the reporting site pushed to (default: the reporting site, reception). */
-    destination: Site.optional(),
+    destination: SiteName.optional(),
     ok: z.literal(true).optional(),
     error: z.number().int().min(1).max(255).optional(),
     message: z.string().max(10_000).optional(),
@@ -38,7 +36,7 @@ const Result = z
   );
 
 export const ResultsBody = z.object({
-  site: Site,
+  site: SiteName,
   results: z.array(Result).min(1).max(MAX_RESULTS, `at most ${MAX_RESULTS} results per request`),
 });
 
