@@ -6,6 +6,7 @@
  */
 import { mkdir, statfs, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Subscription } from '../client/events.js';
 import packageJson from '../package.json' with { type: 'json' };
@@ -15,7 +16,7 @@ import { Outbox } from './outbox.js';
 import { PRIVATE_DIR } from './paths.js';
 import { scan, type ScanSummary } from './scan.js';
 import { AgentTracker } from './tracker.js';
-import { transferRound, type TransferSummary } from './transfer.js';
+import { claimLimit, transferRound } from './transfer.js';
 
 export const AGENT_VERSION = packageJson.version;
 /** Transfer rounds in a row before the loop heartbeats and scans again. */
@@ -112,7 +113,8 @@ export async function runAgent(options: AgentOptions, log: Logger, signal: Abort
         total.errors++;
         log.error({ err: (error as Error).message, failures }, 'round failed');
         if (options.once) break;
-        await sleep(Math.min(2 ** failures, MAX_BACKOFF_S) * 1000, signal); // events do not cut a backoff short
+        // Only a stop cuts a backoff short, never an event.
+        await delay(Math.min(2 ** failures, MAX_BACKOFF_S) * 1000, undefined, { signal }).catch(() => {});
         continue;
       }
       if (options.once) break;
@@ -152,7 +154,7 @@ async function connect(ctx: AgentContext, startTime: number, listening: boolean)
 async function transfers(ctx: AgentContext, total: RunSummary): Promise<void> {
   for (const direction of ['reception', 'emission'] as const) {
     for (let round = 0; round < (ctx.options.once ? 1 : MAX_ROUNDS) && !ctx.signal.aborted; round++) {
-      const summary: TransferSummary = await transferRound(ctx, direction);
+      const summary = await transferRound(ctx, direction);
       if (direction === 'reception') {
         total.received += summary.done;
         total.receivedBytes += summary.bytes;
@@ -164,14 +166,12 @@ async function transfers(ctx: AgentContext, total: RunSummary): Promise<void> {
       if (summary.claimed > 0) {
         await ctx.outbox.flush();
         await ctx.tracker.heartbeat({
-          [direction === 'reception' ? 'last_reception' : 'last_emission']: Date.now(),
-          [direction === 'reception' ? 'exit_reception' : 'exit_emission']: summary.failed ? 23 : 0,
+          [`last_${direction}`]: Date.now(),
+          [`exit_${direction}`]: summary.failed ? 23 : 0,
         });
       }
-      const limit = Number(
-        (direction === 'reception' ? ctx.volume.syncAmountReception : ctx.volume.syncAmountEmission) ?? 10,
-      );
-      if (summary.claimed < limit) break;
+      // Fewer pairs than a round asks for: none are left waiting.
+      if (summary.claimed === 0 || summary.claimed < claimLimit(ctx.volume, direction)) break;
     }
   }
 }
@@ -211,14 +211,6 @@ async function writeHealth(stateDir: string, what: string): Promise<void> {
   await writeFile(healthFile(stateDir), JSON.stringify({ time: Date.now(), what })).catch(() => {});
 }
 
-/** A sleep that only a stop cuts short. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
-  });
-}
-
 /** A sleep that a change event (or a stop) cuts short; an event during a round makes the next wait instant. */
 class Wake {
   private wakeUp: (() => void) | undefined;
@@ -244,7 +236,7 @@ class Wake {
       });
     }
     this.wakeUp = undefined;
-    if (this.woken) await new Promise((resolve) => setTimeout(resolve, DEBOUNCE_MS)); // events come in bursts
+    if (this.woken) await delay(DEBOUNCE_MS); // events come in bursts
     this.woken = false;
   }
 }

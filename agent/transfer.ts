@@ -7,6 +7,8 @@
  */
 import { lstat, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import type { Node } from '../client/types.js';
+import type { ClaimDirection } from '../functions/core/ports.js';
 import type { AgentContext } from './context.js';
 import { finalPath, PathRefused, relativePath } from './paths.js';
 import { parseRsyncArgs, RsyncArgsRefused } from './rsync-args.js';
@@ -34,8 +36,11 @@ export interface TransferSummary {
   failed: number;
 }
 
-const amount = (value: unknown, fallback: number) =>
-  typeof value === 'number' && Number.isInteger(value) ? Math.min(value, 100) : fallback;
+/** Pairs a round claims: the volume's `syncAmountReception` / `syncAmountEmission` (at most 100), else 10. */
+export function claimLimit(volume: Node, direction: ClaimDirection): number {
+  const value = direction === 'reception' ? volume.syncAmountReception : volume.syncAmountEmission;
+  return typeof value === 'number' && Number.isInteger(value) ? Math.min(value, 100) : 10;
+}
 
 /** One round in one direction: claims up to the volume's amount and transfers them. */
 export async function transferRound(
@@ -46,10 +51,7 @@ export async function transferRound(
   const { volume } = ctx;
   const enabled =
     direction === 'reception' ? volume.enableReception !== false : volume.enableEmission === true;
-  const limit = amount(
-    direction === 'reception' ? volume.syncAmountReception : volume.syncAmountEmission,
-    10,
-  );
+  const limit = claimLimit(volume, direction);
   if (!enabled || limit < 1) return summary;
   const claims = await ctx.tracker.claim(limit, ctx.options.lease, direction);
   summary.claimed = claims.length;
