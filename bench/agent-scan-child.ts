@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import type { AgentContext } from '../agent/context.js';
 import type { NewFile, ScanChange } from '../agent/tracker.js';
 
-export interface Reading {
+interface Reading {
   heap: number;
   rss: number;
 }

@@ -28,7 +28,7 @@ import { ensureTables } from '../local/tables.js';
 import type { Bench } from './context.js';
 import { batchWrite } from './seed.js';
 
-export const SYNC_PREFIX = 'bench-sync';
+const SYNC_PREFIX = 'bench-sync';
 const SITES = ['A', 'B', 'C', 'D'] as const;
 /** rsync's "partial transfer" exit code, on the failed pairs. */
 const FAILED_CODE = 23;

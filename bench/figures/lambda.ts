@@ -17,7 +17,7 @@ import { median } from '../measure.js';
 import { figure, withGoal, type Figure } from '../report.js';
 
 /** The functions of the stack, by a short name. */
-export const FUNCTION_ENTRIES = {
+const FUNCTION_ENTRIES = {
   api: 'functions/http/handler.ts',
   websocket: 'functions/events/websocket-handler.ts',
   fanout: 'functions/events/fanout-handler.ts',
@@ -35,7 +35,7 @@ export const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));`;
  * between the files so that load changes on the shared machine hit them alike. The entries read
  * their configuration at import: every table's variable and the WebSocket endpoint.
  */
-export function importTimes(files: readonly string[], runs: number): number[] {
+function importTimes(files: readonly string[], runs: number): number[] {
   const env = {
     ...process.env,
     ...tableEnvironment(localTableNames()),
