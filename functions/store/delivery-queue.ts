@@ -13,7 +13,6 @@ import {
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { Delivery, DeliveryQueue } from '../core/ports.js';
-import { isConditionFailed } from './errors.js';
 import { eventAttribute, shardOf, SHARDS, toChangeEvent } from './event-log.js';
 import { CAPACITY } from './requests.js';
 import { RequestRunner, type CapacityCounter } from './runner.js';
@@ -109,20 +108,15 @@ export class DynamoDeliveryQueue implements DeliveryQueue {
   }
 
   private async claim(id: string, now: number, leaseEnd: number): Promise<Delivery | undefined> {
-    try {
-      const out = await this.update({
-        Key: { pk: id },
-        UpdateExpression: 'SET dueAt = :lease',
-        ConditionExpression: '#state = :pending AND dueAt <= :now',
-        ExpressionAttributeNames: STATE,
-        ExpressionAttributeValues: { ':lease': leaseEnd, ':pending': 'pending', ':now': now },
-        ReturnValues: 'ALL_NEW',
-      });
-      return out.Attributes && fromItem(out.Attributes);
-    } catch (error) {
-      if (isConditionFailed(error)) return undefined;
-      throw error;
-    }
+    const out = await this.updateIf({
+      Key: { pk: id },
+      UpdateExpression: 'SET dueAt = :lease',
+      ConditionExpression: '#state = :pending AND dueAt <= :now',
+      ExpressionAttributeNames: STATE,
+      ExpressionAttributeValues: { ':lease': leaseEnd, ':pending': 'pending', ':now': now },
+      ReturnValues: 'ALL_NEW',
+    });
+    return out?.Attributes && fromItem(out.Attributes);
   }
 
   async complete(id: string, now: number): Promise<void> {
@@ -183,18 +177,10 @@ export class DynamoDeliveryQueue implements DeliveryQueue {
     return dead.sort((a, b) => (a.event.id < b.event.id ? -1 : a.event.id > b.event.id ? 1 : 0));
   }
 
-  private update(input: Omit<UpdateCommandInput, 'TableName'>) {
-    return this.runner.write(() =>
+  /** A conditional update: its answer, or undefined when the condition did not hold (nothing to do). */
+  private updateIf(input: Omit<UpdateCommandInput, 'TableName'>) {
+    return this.runner.writeIf(() =>
       this.db.send(new UpdateCommand({ TableName: this.table, ...input, ...CAPACITY })),
     );
-  }
-
-  /** An update whose failed condition means "nothing to do". */
-  private async updateIf(input: Omit<UpdateCommandInput, 'TableName'>): Promise<void> {
-    try {
-      await this.update(input);
-    } catch (error) {
-      if (!isConditionFailed(error)) throw error;
-    }
   }
 }

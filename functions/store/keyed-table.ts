@@ -11,7 +11,6 @@ import {
   type DynamoDBDocumentClient,
   type ScanCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { isConditionFailed } from './errors.js';
 import { CAPACITY } from './requests.js';
 import { RequestRunner } from './runner.js';
 
@@ -54,27 +53,20 @@ export class KeyedTable {
   /** Sets attributes of an existing item (never creates one); false when it does not exist. */
   async setOnExisting(pk: string, attributes: Record<string, unknown>): Promise<boolean> {
     const names = Object.keys(attributes);
-    try {
-      await this.runner.write(() =>
-        this.db.send(
-          new UpdateCommand({
-            TableName: this.name,
-            Key: { pk },
-            UpdateExpression: `SET ${names.map((_, i) => `#a${i} = :a${i}`).join(', ')}`,
-            ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeNames: Object.fromEntries(names.map((name, i) => [`#a${i}`, name])),
-            ExpressionAttributeValues: Object.fromEntries(
-              names.map((name, i) => [`:a${i}`, attributes[name]]),
-            ),
-            ...CAPACITY,
-          }),
-        ),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailed(error)) return false;
-      throw error;
-    }
+    const out = await this.runner.writeIf(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.name,
+          Key: { pk },
+          UpdateExpression: `SET ${names.map((_, i) => `#a${i} = :a${i}`).join(', ')}`,
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: Object.fromEntries(names.map((name, i) => [`#a${i}`, name])),
+          ExpressionAttributeValues: Object.fromEntries(names.map((name, i) => [`:a${i}`, attributes[name]])),
+          ...CAPACITY,
+        }),
+      ),
+    );
+    return out !== undefined;
   }
 
   /** Every item (these tables are small), filtered when a filter expression is given. */

@@ -46,25 +46,30 @@ export class RequestRunner {
     return this.track('write', request);
   }
 
-  /** Puts an item only if its key is new; false when it exists (a replay, a concurrent writer). */
-  async putNew(db: DynamoDBDocumentClient, table: string, item: Record<string, unknown>, key = 'pk') {
+  /** Runs a conditional write: its answer, or undefined when its condition did not hold. */
+  async writeIf<T extends Consumed>(request: () => Promise<T>): Promise<T | undefined> {
     try {
-      await this.write(() =>
-        db.send(
-          new PutCommand({
-            TableName: table,
-            Item: item,
-            ConditionExpression: 'attribute_not_exists(#key)',
-            ExpressionAttributeNames: { '#key': key },
-            ...CAPACITY,
-          }),
-        ),
-      );
-      return true;
+      return await this.write(request);
     } catch (error) {
-      if (isConditionFailed(error)) return false;
+      if (isConditionFailed(error)) return undefined;
       throw error;
     }
+  }
+
+  /** Puts an item only if its key is new; false when it exists (a replay, a concurrent writer). */
+  async putNew(db: DynamoDBDocumentClient, table: string, item: Record<string, unknown>, key = 'pk') {
+    const out = await this.writeIf(() =>
+      db.send(
+        new PutCommand({
+          TableName: table,
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(#key)',
+          ExpressionAttributeNames: { '#key': key },
+          ...CAPACITY,
+        }),
+      ),
+    );
+    return out !== undefined;
   }
 
   /** Every page of a Query (or a Scan), following LastEvaluatedKey; reads counted. */
