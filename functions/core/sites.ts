@@ -4,7 +4,6 @@
  */
 import { z } from 'zod';
 import type { JsonValue, Node } from './nodes.js';
-import type { SiteRegistry } from './ports.js';
 import { SiteName, VolumeKeys, type PairState } from './sync.js';
 
 /** Seconds between heartbeats unless the volume's `heartbeatInterval` says otherwise. */
@@ -38,10 +37,8 @@ export interface QueuedPair {
   syncError?: number;
 }
 
-/** What the site routes read; the tracker wires them where the queue table is. */
+/** What the site routes read besides the registry (the context's `sync`); the tracker wires them. */
 export interface SiteHooks {
-  /** Volumes and global parameters, kept current from the nodes stream; else the context's `sync`. */
-  registry?: SiteRegistry;
   /** A site's backlog; sites and stats show none when absent. */
   backlog?: (site: string) => Promise<SiteBacklog>;
   /** The next `limit` pairs of a site's queue without leasing them. */

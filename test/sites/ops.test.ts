@@ -1,37 +1,31 @@
-/** The site operations with a registry and queue hooks given as test doubles (no database). */
-import { describe, expect, it } from 'vitest';
+/**
+ * The site operations on DynamoDB Local (a node store and the queue table's site registry), with the
+ * queues' backlog and peek hooks given, so their figures and the clock are fixed.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { TrackerError } from '../../functions/core/errors.js';
-import type { Node, NodeBody } from '../../functions/core/nodes.js';
+import type { Node } from '../../functions/core/nodes.js';
 import type { OpContext } from '../../functions/core/ops/context.js';
 import { peekQueue } from '../../functions/core/ops/site-queue.js';
 import { heartbeat, listSites, stats } from '../../functions/core/ops/sites.js';
 import { OPEN_CALLER, type Caller } from '../../functions/core/permissions.js';
-import type { NodeStore, SiteRegistry } from '../../functions/core/ports.js';
 import type { QueuedPair, SiteBacklog } from '../../functions/core/sites.js';
 import { metrics } from '../../functions/http/metrics.js';
+import { createDocumentClient } from '../../functions/store/dynamo-client.js';
+import { DynamoNodeStore } from '../../functions/store/node-store.js';
+import { DynamoQueueStore } from '../../functions/store/queue-store.js';
+import { localTableNames } from '../../functions/store/schema.js';
+import { ensureTables } from '../../local/tables.js';
 
 const NOW = 1_700_000_000_000;
 
-/** Volumes in a map that the registry lists and the store reads and updates. */
-function doubles(volumes: Node[]) {
-  const nodes = new Map(volumes.map((v) => [v._id, { ...v }]));
-  const registry: SiteRegistry = { volumes: async () => [...nodes.values()], globals: async () => undefined };
-  const store = {
-    getMany: async (ids: string[]) => ids.map((id) => nodes.get(id)),
-    update: async (id: string, set: NodeBody) => {
-      const node = nodes.get(id);
-      if (node) Object.assign(node, set);
-      return node;
-    },
-  } as unknown as NodeStore;
-  return { nodes, registry, store };
-}
-
-function context(volumes: Node[], extra: Partial<OpContext> = {}, caller: Caller = OPEN_CALLER) {
-  const { nodes, registry, store } = doubles(volumes);
-  const ctx = { store, caller, now: () => NOW, registry, ...extra } as OpContext;
-  return { ctx, nodes };
-}
+const db = createDocumentClient(inject('dynamodbEndpoint'));
+const tables = localTableNames(`o${randomBytes(4).toString('hex')}`);
+const store = new DynamoNodeStore(db, tables.nodes);
+const sync = new DynamoQueueStore(db, tables.queue, tables.nodes);
+beforeAll(() => ensureTables(db, tables), 120_000);
+afterAll(() => db.destroy());
 
 const A: Node = { _id: 'vol-a', name: 'A', url: 'ssh://s@a/d/', lastHeartbeat: NOW - 1000 };
 const B: Node = {
@@ -41,6 +35,16 @@ const B: Node = {
   heartbeatInterval: 1,
   lastHeartbeat: NOW - 4000,
 };
+
+/** A context whose nodes and registry hold exactly `volumes` (as the nodes stream records them). */
+async function context(volumes: Node[], extra: Partial<OpContext> = {}, caller: Caller = OPEN_CALLER) {
+  const ids = [A, B].map((v) => v._id);
+  await store.delete(ids);
+  for (const id of ids) await sync.setRegistry(id, null);
+  await store.create(volumes.map((v) => [v]));
+  for (const v of volumes) await sync.setRegistry(v._id, v);
+  return { store, sync, caller, now: () => NOW, ...extra } as OpContext;
+}
 
 async function status(promise: Promise<unknown>): Promise<number> {
   try {
@@ -53,7 +57,7 @@ async function status(promise: Promise<unknown>): Promise<number> {
 
 describe('heartbeat', () => {
   it('sets the agent keys and lastHeartbeat on the volume named by site, and answers it', async () => {
-    const { ctx, nodes } = context([A, B]);
+    const ctx = await context([A, B]);
     const reply = await heartbeat(ctx, {
       site: 'B',
       agentStatus: 'on',
@@ -67,35 +71,35 @@ describe('heartbeat', () => {
       bytesTotal: 100,
       lastHeartbeat: NOW,
     });
-    expect(nodes.get('vol-b')).toMatchObject({ agentVersion: '2.0', lastHeartbeat: NOW });
+    expect(await store.get('vol-b')).toMatchObject({ agentVersion: '2.0', lastHeartbeat: NOW });
   });
 
   it('registers the url the agent was given (how other sites reach the volume)', async () => {
-    const { ctx, nodes } = context([A]);
+    const ctx = await context([A]);
     await heartbeat(ctx, { site: 'A', url: 'ssh://sync@nas.a:2222/vol/' });
-    expect(nodes.get('vol-a')).toMatchObject({ url: 'ssh://sync@nas.a:2222/vol/' });
+    expect(await store.get('vol-a')).toMatchObject({ url: 'ssh://sync@nas.a:2222/vol/' });
   });
 
   it('refuses unknown sites (404), bad bodies (400) and another site for a scoped token (403)', async () => {
-    const { ctx } = context([A]);
+    const ctx = await context([A]);
     expect(await status(heartbeat(ctx, { site: 'Z' }))).toBe(404);
     expect(await status(heartbeat(ctx, { site: 'A', url: 'http://x@y/z/' }))).toBe(400);
     expect(await status(heartbeat(ctx, { site: 'A', name: 'B' }))).toBe(400);
     expect(await status(heartbeat(ctx, { site: 'A', bytesTotal: '1 TB' }))).toBe(400);
-    const scoped = context([A, B], {}, { username: 'bot', class: 'user', site: 'B' }).ctx;
+    const scoped = await context([A, B], {}, { username: 'bot', class: 'user', site: 'B' });
     expect(await status(heartbeat(scoped, { site: 'A' }))).toBe(403);
     expect(await status(heartbeat(scoped, { site: 'B' }))).toBe(200);
   });
 
   it('answers 503 when the tracker has no site registry', async () => {
-    const { ctx } = context([A], { registry: undefined });
+    const ctx = await context([A], { sync: undefined });
     expect(await status(heartbeat(ctx, { site: 'A' }))).toBe(503);
   });
 });
 
 describe('sites and stats', () => {
   it('lists every volume with the agent on or off, and no backlog without the hook', async () => {
-    const { ctx } = context([A, B]);
+    const ctx = await context([A, B]);
     const sites = (await listSites(ctx)).body as Record<string, unknown>[];
     expect(sites.map((s) => [s.name, s.agentStatus])).toEqual([
       ['A', 'on'],
@@ -109,7 +113,7 @@ describe('sites and stats', () => {
       site === 'A'
         ? { pending: 2, bytes: 2048, oldestPendingTime: NOW - 60_000, syncing: 1, errors: { 23: 1 } }
         : { pending: 0, bytes: 0 };
-    const { ctx } = context([A, B], { backlog });
+    const ctx = await context([A, B], { backlog });
     const sites = (await listSites(ctx)).body as Record<string, unknown>[];
     expect(sites[0]).toMatchObject({ backlog: { pending: 2, bytes: 2048 }, errors: { 23: 1 } });
     const figures = (await stats(ctx)).body as { time: number; sites: Record<string, unknown>[] };
@@ -122,7 +126,7 @@ describe('sites and stats', () => {
 describe('metrics', () => {
   it('renders the figures as Prometheus text, and OpenMetrics when asked', async () => {
     const backlog = async () => ({ pending: 3, bytes: 30, oldestPendingTime: NOW - 2000, errors: { 23: 2 } });
-    const { ctx } = context([{ ...A, bytesTotal: 1000 }, B], { backlog });
+    const ctx = await context([{ ...A, bytesTotal: 1000 }, B], { backlog });
     const reply = await metrics(ctx, undefined);
     expect(reply.contentType).toMatch(/^text\/plain; version=0\.0\.4/);
     const text = reply.body as string;
@@ -147,7 +151,7 @@ describe('queue peek', () => {
   it('reads the hook with the site and limit (default 20)', async () => {
     const asked: [string, number][] = [];
     const queuePeek = async (site: string, limit: number) => (asked.push([site, limit]), [pair]);
-    const { ctx } = context([A], { queuePeek });
+    const ctx = await context([A], { queuePeek });
     expect((await peekQueue(ctx, 'A')).body).toEqual([pair]);
     await peekQueue(ctx, 'A', '5');
     expect(asked).toEqual([
@@ -157,12 +161,12 @@ describe('queue peek', () => {
   });
 
   it('refuses bad sites and limits (400), unknown sites (404); 503 without the hook', async () => {
-    const { ctx } = context([A], { queuePeek: async () => [] });
+    const ctx = await context([A], { queuePeek: async () => [] });
     expect(await status(peekQueue(ctx, ''))).toBe(400);
     expect(await status(peekQueue(ctx, 'A', '0'))).toBe(400);
     expect(await status(peekQueue(ctx, 'A', '1001'))).toBe(400);
     expect(await status(peekQueue(ctx, 'A', 'ten'))).toBe(400);
     expect(await status(peekQueue(ctx, 'Z'))).toBe(404);
-    expect(await status(peekQueue(context([A]).ctx, 'A'))).toBe(503);
+    expect(await status(peekQueue(await context([A]), 'A'))).toBe(503);
   });
 });

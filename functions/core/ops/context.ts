@@ -8,7 +8,7 @@ import type { SiteHooks } from '../sites.js';
 import { validateNodeWrite } from '../volume-rules.js';
 import type { WebhookAdmin } from './webhooks.js';
 
-/** SiteHooks: the site registry and the work queues' backlog and peek, where the tracker has them. */
+/** SiteHooks: the work queues' backlog and peek, where the tracker has them. */
 export interface OpContext extends SiteHooks {
   store: NodeStore;
   caller: Caller;
@@ -21,7 +21,7 @@ export interface OpContext extends SiteHooks {
   accounts: Accounts;
   /** Webhook subscriptions and their deliveries, where the tracker has them. */
   webhooks?: WebhookAdmin;
-  /** The per-site work queues, claims and results, where the tracker has them. */
+  /** The per-site work queues, claims and results, and the site registry, where the tracker has them. */
   sync?: SyncQueue;
 }
 

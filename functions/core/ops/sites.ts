@@ -8,11 +8,10 @@ import { HeartbeatBody, siteStats, siteStatus, type SiteBacklog, type SiteStats 
 import { isVolume } from '../sync.js';
 import type { OpContext, OpResult } from './context.js';
 
-/** The registry given, else the work queues' (the queue store keeps one). */
+/** The site registry: the work queues keep it (volumes and global parameters, from the nodes stream). */
 function registry(ctx: OpContext): SiteRegistry {
-  const found = ctx.registry ?? ctx.sync;
-  if (!found) throw unavailable('the site registry is not configured on this tracker');
-  return found;
+  if (!ctx.sync) throw unavailable('the site registry is not configured on this tracker');
+  return ctx.sync;
 }
 
 /** The volume of site `name`; 404 when no volume has that name. */
@@ -28,9 +27,8 @@ export async function findSite(ctx: OpContext, name: string): Promise<Node> {
  */
 export async function assertSiteNamesFree(ctx: OpContext, written: readonly Node[]): Promise<void> {
   const volumes = written.filter(isVolume);
-  const source = ctx.registry ?? ctx.sync;
-  if (volumes.length === 0 || !source) return;
-  const owners = new Map((await source.volumes()).map((v) => [v.name, v._id]));
+  if (volumes.length === 0 || !ctx.sync) return;
+  const owners = new Map((await ctx.sync.volumes()).map((v) => [v.name, v._id]));
   for (const volume of volumes) {
     const owner = owners.get(volume.name);
     if (owner !== undefined && owner !== volume._id) {
