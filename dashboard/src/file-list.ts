@@ -116,17 +116,7 @@ export class FileList {
   }
 
   private loadIds(page: number): Promise<void> {
-    let load = this.idPages.get(page);
-    if (!load) {
-      load = this.fetchIds(page).catch((error: unknown) => {
-        this.idPages.delete(page);
-        this.error = errorMessage(error);
-        this.ready = true;
-        this.changed();
-      });
-      this.idPages.set(page, load);
-    }
-    return load;
+    return this.loadOnce(this.idPages, page, (p) => this.fetchIds(p));
   }
 
   private async fetchIds(page: number): Promise<void> {
@@ -150,14 +140,24 @@ export class FileList {
   }
 
   private loadNodes(page: number): Promise<void> {
-    let load = this.nodePages.get(page);
+    return this.loadOnce(this.nodePages, page, (p) => this.fetchNodes(p));
+  }
+
+  /** Loads a page once (a page that failed may be asked again); a failure shows its error. */
+  private loadOnce(
+    pages: Map<number, Promise<void>>,
+    page: number,
+    fetch: (page: number) => Promise<void>,
+  ): Promise<void> {
+    let load = pages.get(page);
     if (!load) {
-      load = this.fetchNodes(page).catch((error: unknown) => {
-        this.nodePages.delete(page);
+      load = fetch(page).catch((error: unknown) => {
+        pages.delete(page);
         this.error = errorMessage(error);
+        this.ready = true; // a first page of ids that failed (node pages load once it arrived)
         this.changed();
       });
-      this.nodePages.set(page, load);
+      pages.set(page, load);
     }
     return load;
   }
