@@ -11,23 +11,21 @@ import {
   MethodLoggingLevel,
   RestApi,
 } from 'aws-cdk-lib/aws-apigateway';
-import { CfnPermission, type IFunction } from 'aws-cdk-lib/aws-lambda';
-import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
+import {
+  acknowledgeInvokePermissions,
+  acknowledgeLogEncryption,
+  STAGE_NAME,
+  type TrackerApiProps,
+} from './common.js';
 
-export interface TrackerRestApiProps {
-  readonly handler: IFunction;
-  /** Steady-state requests per second across the stage. */
-  readonly throttlingRateLimit: number;
-  /** Burst bucket size. */
-  readonly throttlingBurstLimit: number;
-  readonly logRetention: RetentionDays;
+export interface TrackerRestApiProps extends TrackerApiProps {
   /** Optional WAFv2 web ACL (REGIONAL scope) to associate with the stage. */
   readonly webAclArn?: string;
 }
 
-const STAGE_NAME = 'prod';
 /** Path prefix of every damas route. */
 const API_PREFIX = 'api';
 
@@ -114,19 +112,8 @@ export class TrackerRestApi extends Construct {
         { id: 'AwsSolutions-COG4', ...authorizationInHandler },
       );
     }
-    for (const permission of this.api.node.findAll().filter((c) => c instanceof CfnPermission)) {
-      Validations.of(permission).acknowledge({
-        id: 'cdk-validator-cfnguard::lambda_function_public_access_prohibited_check',
-        reason:
-          "The principal is apigateway.amazonaws.com with SourceArn set to this API's own method ARN: only this " +
-          'REST API can invoke the function.',
-      });
-    }
-    Validations.of(this.accessLogs.node.defaultChild as CfnElement).acknowledge({
-      id: 'cdk-validator-cfnguard::cloudwatch_log_group_encrypted_check',
-      reason:
-        'Access logs are encrypted at rest by CloudWatch Logs with service-managed keys and hold no bodies.',
-    });
+    acknowledgeInvokePermissions(this.api, "this API's own method ARN");
+    acknowledgeLogEncryption(this.accessLogs, 'the access logs hold no request bodies');
     Validations.of(this.api.node.defaultChild as CfnElement).acknowledge({
       id: 'AwsSolutions-APIG2',
       reason:

@@ -22,6 +22,7 @@ import { Construct } from 'constructs';
 import { tableEnvironment } from '../../functions/config.js';
 import { TABLE_SPECS, type TableKey } from '../../functions/store/schema.js';
 import { locallyBundled } from '../bundling/local.js';
+import { acknowledgeLogEncryption } from './common.js';
 import type { TrackerTables } from './tables.js';
 
 export type TableAccess = 'read' | 'readWrite';
@@ -105,12 +106,7 @@ export class TrackerFunction extends Construct {
         'receivers on the internet: a VPC would add NAT gateways (the main cost of an idle stack) or endpoints ' +
         'without protecting anything; access is by IAM, per function, to the tables it uses.',
     });
-    Validations.of(this.logGroup.node.defaultChild as CfnElement).acknowledge({
-      id: 'cdk-validator-cfnguard::cloudwatch_log_group_encrypted_check',
-      reason:
-        'CloudWatch Logs encrypts every log group at rest with service-managed keys; the logs hold no secrets ' +
-        '(bodies are never logged). A customer key would add cost and key-policy upkeep for no gain here.',
-    });
+    acknowledgeLogEncryption(this.logGroup, 'the logs hold no secrets (bodies are never logged)');
     Validations.of(this.function.node.defaultChild as CfnElement).acknowledge({
       id: 'AwsSolutions-L1',
       reason:

@@ -8,30 +8,26 @@ import { type CfnElement, Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { CfnRoute, LogGroupLogDestination, WebSocketApi, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { CfnPermission, type IFunction } from 'aws-cdk-lib/aws-lambda';
-import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { WEBSOCKET_ROUTES } from '../../functions/events/websocket.js';
+import {
+  acknowledgeInvokePermissions,
+  acknowledgeLogEncryption,
+  STAGE_NAME,
+  type TrackerApiProps,
+} from './common.js';
 import type { TrackerFunction } from './tracker-function.js';
-
-export interface TrackerWebSocketApiProps {
-  readonly handler: IFunction;
-  readonly throttlingRateLimit: number;
-  readonly throttlingBurstLimit: number;
-  readonly logRetention: RetentionDays;
-}
-
-const STAGE_NAME = 'prod';
 
 export class TrackerWebSocketApi extends Construct {
   public readonly api: WebSocketApi;
   public readonly stage: WebSocketStage;
   public readonly accessLogs: LogGroup;
 
-  constructor(scope: Construct, id: string, props: TrackerWebSocketApiProps) {
+  constructor(scope: Construct, id: string, props: TrackerApiProps) {
     super(scope, id);
-    // One integration (and one invoke permission) for every route; construct ids avoid 'Default',
-    // which CDK drops from logical ids (it would collide with the $default route's).
+    // One integration for every route (each route still gets its own invoke permission); construct
+    // ids avoid 'Default', which CDK drops from logical ids (it would collide with the $default route's).
     const integration = new WebSocketLambdaIntegration('EventsIntegration', props.handler);
     this.api = new WebSocketApi(this, 'Api', {
       apiName: `${Stack.of(this).stackName}-events`,
@@ -110,19 +106,8 @@ export class TrackerWebSocketApi extends Construct {
           reason: tokenAtConnect,
         },
       );
-      for (const permission of route.node.findAll().filter((c) => c instanceof CfnPermission)) {
-        Validations.of(permission).acknowledge({
-          id: 'cdk-validator-cfnguard::lambda_function_public_access_prohibited_check',
-          reason:
-            "The principal is apigateway.amazonaws.com with SourceArn set to this WebSocket API's own route: only " +
-            'this API can invoke the function.',
-        });
-      }
     }
-    Validations.of(this.accessLogs.node.defaultChild as CfnElement).acknowledge({
-      id: 'cdk-validator-cfnguard::cloudwatch_log_group_encrypted_check',
-      reason:
-        'Access logs are encrypted at rest by CloudWatch Logs with service-managed keys and hold no message bodies.',
-    });
+    acknowledgeInvokePermissions(this.api, "this WebSocket API's own route");
+    acknowledgeLogEncryption(this.accessLogs, 'the access logs hold no message bodies');
   }
 }
