@@ -115,11 +115,12 @@ async function transferGroup(
   }
   if (paths.size === 0) return results;
   const peer = direction === 'reception' ? group[0]!.source.url : group[0]!.destination.url;
+  const ssh = { key: ctx.options.sshKey, knownHosts: ctx.knownHosts };
   let remote: Remote;
   let extraArgs: string[];
   try {
     remote = parseVolumeUrl(peer);
-    sshCommand(remote, { key: ctx.options.sshKey, knownHosts: ctx.knownHosts });
+    sshCommand(remote, ssh); // built here only to refuse a path it cannot quote: these files fail, not the round
     extraArgs = parseRsyncArgs(ctx.volume.rsync_args as string | undefined, {
       allowDeletion: ctx.volume.enableDeletion === true,
     });
@@ -134,7 +135,7 @@ async function transferGroup(
     local: direction === 'reception' ? ctx.staging : ctx.options.root,
     paths: [...paths.keys()],
     extraArgs,
-    ssh: { key: ctx.options.sshKey, knownHosts: ctx.knownHosts },
+    ssh,
     signal: ctx.signal,
   });
   ctx.log.info(
@@ -175,32 +176,34 @@ function fileFailure(outcome: RsyncOutcome, rel: string): { code: number; messag
 
 /** Moves a whole file (or package) from staging to its final path and records it in the index. */
 async function place(ctx: AgentContext, rel: string, isPackage: boolean): Promise<void> {
+  const { root } = ctx.options;
   const from = join(ctx.staging, rel);
-  const to = await finalPath(ctx.options.root, rel);
+  const to = await finalPath(root, rel);
   await mkdir(dirname(to), { recursive: true });
-  if (isPackage) await placeFolder(ctx.options.root, from, rel);
-  else await rename(from, to);
   if (isPackage) {
-    const found = packageOf(ctx.options.root, rel);
+    await placeFolder(root, from, rel, to);
+    const found = packageOf(root, rel);
     ctx.index.set(`${rel}/`, found.size, found.mtime);
   } else {
+    await rename(from, to);
     const stats = await lstat(to);
     ctx.index.set(rel, stats.size, Math.floor(stats.mtimeMs));
   }
 }
 
-/** A package folder: renamed whole when new, else merged file by file (nothing at the destination is removed). */
-async function placeFolder(root: string, from: string, rel: string): Promise<void> {
-  const to = await finalPath(root, rel);
+/**
+ * A package folder (`to`: its checked final path): renamed whole when new, else merged entry by
+ * entry, a new subfolder renamed whole (nothing at the destination is removed).
+ */
+async function placeFolder(root: string, from: string, rel: string, to: string): Promise<void> {
   const existing = await lstat(to).catch(() => null);
   if (!existing) return rename(from, to);
   if (!existing.isDirectory()) throw new PathRefused(`/${rel}/: a file is in the way of the package folder`);
   for (const entry of await readdir(from, { withFileTypes: true })) {
     const child = `${rel}/${entry.name}`;
-    if (entry.isDirectory()) {
-      await mkdir(await finalPath(root, child), { recursive: true });
-      await placeFolder(root, join(from, entry.name), child);
-    } else await rename(join(from, entry.name), await finalPath(root, child));
+    const childTo = await finalPath(root, child);
+    if (entry.isDirectory()) await placeFolder(root, join(from, entry.name), child, childTo);
+    else await rename(join(from, entry.name), childTo);
   }
   await rm(from, { recursive: true, force: true });
 }

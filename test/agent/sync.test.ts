@@ -181,6 +181,19 @@ describe('three sites', () => {
     }, 'the package at B and C');
   });
 
+  it('merges a changed package into the copies already there, new subfolders included', async () => {
+    const before = await node('/renders/v001/');
+    await put('A', 'renders/v001/sub/f3.exr', 'three, again');
+    await put('A', 'renders/v001/new/deeper/f4.exr', 'four');
+    await until(async () => (await node('/renders/v001/')).time !== before.time, 'the package modified');
+    await until(async () => {
+      for (const rel of ['f1.exr', 'f2.exr', 'sub/f3.exr', 'new/deeper/f4.exr'])
+        if (!(await sameAt(`renders/v001/${rel}`, 'A', 'B', 'C'))) return false;
+      return true;
+    }, 'the changed package at B and C');
+    expect(existsSync(at('B', '.syncplanet/incoming/renders/v001'))).toBe(false);
+  });
+
   it('records rsync code 23 for a file missing at its source, and --once exits non-zero', async () => {
     await agents.C!.stop();
     expect((await node('vol-C')).agentStatus).toBe('off');
