@@ -179,7 +179,6 @@ const unescape = (name: string) =>
 export function readOutcome(job: RsyncJob, exitCode: number, stdout: string, stderr: string): RsyncOutcome {
   const lines = stdout.split('\n');
   const statsAt = lines.findIndex((line) => line.startsWith('Number of files:'));
-  // `%b` (bytes) makes rsync print each line once the file is complete, not when it starts.
   // `--out-format=%b %n`: the byte count makes rsync print a line once its file is complete.
   const names = new Set(
     lines
@@ -219,12 +218,8 @@ export function readOutcome(job: RsyncJob, exitCode: number, stdout: string, std
 
 /** The requested path a message's path belongs to (a package owns the files under it). */
 function owningPath(job: RsyncJob, quoted: string): string | undefined {
-  const roots = [job.direction === 'pull' ? job.remote.path : job.local];
-  let rel = quoted;
-  for (const root of roots) {
-    const prefix = root.endsWith('/') ? root : `${root}/`;
-    if (rel.startsWith(prefix)) rel = rel.slice(prefix.length);
-  }
-  rel = rel.replace(/\/$/, '');
+  const root = job.direction === 'pull' ? job.remote.path : job.local;
+  const prefix = root.endsWith('/') ? root : `${root}/`;
+  const rel = (quoted.startsWith(prefix) ? quoted.slice(prefix.length) : quoted).replace(/\/$/, '');
   return job.paths.find((p) => (p.endsWith('/') ? rel === p.slice(0, -1) || rel.startsWith(p) : rel === p));
 }
