@@ -62,6 +62,13 @@ export function createFanoutHandler(deps: FanoutDeps) {
   async function push(events: readonly ChangeEvent[]): Promise<void> {
     const audience = await deps.connections.subscribed();
     const limit = pLimit(PUSH_CONCURRENCY);
+    // Each event's frame is built once, when a first subscriber matches it, not once per subscriber.
+    const frames = new Map<ChangeEvent, string>();
+    const frameOf = (event: ChangeEvent) => {
+      let text = frames.get(event);
+      if (text === undefined) frames.set(event, (text = eventFrameText(event)));
+      return text;
+    };
     await Promise.all(
       audience.map((connection) =>
         limit(async () => {
@@ -70,7 +77,7 @@ export function createFanoutHandler(deps: FanoutDeps) {
           for (const event of events) {
             if (!matches(event)) continue;
             try {
-              if (!(await deps.sender.send(connection.id, eventFrameText(event)))) {
+              if (!(await deps.sender.send(connection.id, frameOf(event)))) {
                 await deps.connections.delete(connection.id);
                 return;
               }
