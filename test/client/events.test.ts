@@ -57,6 +57,12 @@ describe('eventsUrl', () => {
       'wss://tracker.example.com/ws?token=a%20b%2F%2B%3D%26',
     );
   });
+
+  it('is the explicit URL as given (the cloud WebSocket API on a host of its own), with the token', () => {
+    const explicit = 'wss://abc123.execute-api.eu-west-1.amazonaws.com/prod';
+    expect(eventsUrl('https://tracker.example.com', undefined, explicit)).toBe(explicit);
+    expect(eventsUrl('https://tracker.example.com', 'a b', explicit)).toBe(`${explicit}?token=a%20b`);
+  });
 });
 
 describe('subscribe', () => {
@@ -195,6 +201,21 @@ describe('subscribe', () => {
   it('a server unreachable at the first connect throws UnreachableError', async () => {
     const run = consume({ server: `http://127.0.0.1:${await closedPort()}` });
     await expect(run.ended).rejects.toBeInstanceOf(UnreachableError);
+  });
+
+  it('connects to eventsUrl when given (token included), not to the API host; unreachable names it', async () => {
+    const server = await fake({ token: 'tok' });
+    const api = `http://127.0.0.1:${await closedPort()}`;
+    const run = consume({ server: api, token: 'tok', eventsUrl: `${server.url.replace('http:', 'ws:')}/ws` });
+    await until(() => server.subscribes.length === 1, 'the subscribe frame');
+    server.emit(fakeEvent(1));
+    await until(() => run.events.length === 1, 'the event');
+
+    const elsewhere = `ws://127.0.0.1:${await closedPort()}/ws`;
+    const lost = consume({ server: server.url, eventsUrl: elsewhere });
+    await expect(lost.ended).rejects.toSatisfy(
+      (error) => error instanceof UnreachableError && error.url === elsewhere,
+    );
   });
 
   it('close() ends the loop cleanly, also while it waits, and closes the connection', async () => {
