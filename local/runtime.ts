@@ -119,9 +119,10 @@ async function startDatabase(options: LocalOptions): Promise<{ endpoint: string;
 }
 
 /**
- * What runs where, as in the cloud: the REST API at /api, the WebSocket API at /ws with its
- * management API at /@connections (what the fan-out's SDK client calls), the nodes-stream poller
- * feeding the fan-out, and the webhook delivery worker.
+ * What runs where, as in the cloud: the REST API at /api (and its metrics route at /metrics), the
+ * WebSocket API at /ws with its management API at /@connections (what the fan-out's SDK client
+ * calls), the dashboard at /, the nodes-stream poller feeding the fan-out, the webhook delivery
+ * worker (nudged by the fan-out when it queues deliveries) and the re-planning worker.
  */
 async function mountHandlers(
   host: LocalHost,
