@@ -21,11 +21,33 @@ function itemsOf(body: unknown): unknown[] {
 }
 
 type Style = Parameters<typeof styleText>[0];
+export type Paint = (style: Style, text: string) => string;
 
 /** Colours only on a terminal, and never when NO_COLOR is set. */
-export function painter(stream: Stream, env: NodeJS.ProcessEnv): (style: Style, text: string) => string {
+export function painter(stream: Stream, env: NodeJS.ProcessEnv): Paint {
   const colour = Boolean(stream.isTTY) && !env.NO_COLOR;
   return (style, text) => (colour ? styleText(style, text) : text);
+}
+
+/**
+ * A table's lines: cells padded to their column's widest (the last column is not padded), two
+ * spaces apart; the header row (`rows[0]`) in bold, the other cells in the style `colour` names.
+ */
+export function columns(
+  rows: readonly (readonly string[])[],
+  paint: Paint,
+  colour: (column: number, cell: string) => Style | undefined = () => undefined,
+): string[] {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+  const line = (row: readonly string[], header: boolean) =>
+    row
+      .map((cell, i) => {
+        const padded = i === row.length - 1 ? cell : cell.padEnd(widths[i]!);
+        const style = header ? undefined : colour(i, cell);
+        return style ? paint(style, padded) : padded;
+      })
+      .join('  ');
+  return [paint('bold', line(rows[0]!, true)), ...rows.slice(1).map((row) => line(row, false))];
 }
 
 export interface Progress {

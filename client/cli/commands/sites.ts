@@ -2,7 +2,7 @@
 import type { QueuedPair, SiteStatus } from '../../types.js';
 import type { CliContext, Handler, Outcome } from '../context.js';
 import { UsageError } from '../failures.js';
-import { painter } from '../output.js';
+import { columns, painter } from '../output.js';
 import { count } from './crud.js';
 
 /** `3d`, `5h`, `12m`, `40s`: how long ago (or from now) `ms` milliseconds is. */
@@ -24,18 +24,6 @@ export function size(bytes: number): string {
     unit++;
   }
   return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
-}
-
-/** Padded columns; the header in bold on a terminal; `colour` may paint a cell after padding. */
-function table(
-  rows: string[][],
-  bold: (text: string) => string,
-  colour = (_col: number, text: string) => text,
-) {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-  const line = (row: string[]) =>
-    row.map((cell, i) => colour(i, i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ');
-  return [bold(line(rows[0]!)), ...rows.slice(1).map(line), ''].join('\n');
 }
 
 function siteRow(site: SiteStatus, now: number): string[] {
@@ -65,9 +53,9 @@ export async function sites(
     ['site', 'agent', 'heartbeat', 'backlog', 'errors'],
     ...reply.body.map((s) => siteRow(s, Date.now())),
   ];
-  const onOff = (col: number, text: string) =>
-    col === 1 ? paint(text.trim() === 'on' ? 'green' : 'red', text) : text;
-  return { status: reply.status, text: table(rows, (t) => paint('bold', t), onOff) };
+  const onOff = (column: number, cell: string) =>
+    column === 1 ? (cell === 'on' ? 'green' : 'red') : undefined;
+  return { status: reply.status, text: [...columns(rows, paint, onOff), ''].join('\n') };
 }
 
 function pairRow(pair: QueuedPair, now: number): string[] {
@@ -98,7 +86,7 @@ export async function queue(
   }
   const paint = painter(ctx.io.stdout, ctx.io.env);
   const rows = [['priority', 'size', 'state', 'path'], ...reply.body.map((p) => pairRow(p, Date.now()))];
-  return { status: reply.status, text: table(rows, (t) => paint('bold', t)) };
+  return { status: reply.status, text: [...columns(rows, paint), ''].join('\n') };
 }
 
 export const SITE_HANDLERS = { sites, queue } satisfies Record<string, Handler>;

@@ -13,7 +13,7 @@ import { ApiError } from '../../errors.js';
 import { notFound } from '../../../functions/core/errors.js';
 import type { Node } from '../../types.js';
 import type { CliContext, Outcome } from '../context.js';
-import { painter } from '../output.js';
+import { columns, painter, type Paint } from '../output.js';
 import { pathToId } from '../repository.js';
 import { count } from './crud.js';
 
@@ -90,18 +90,11 @@ async function volumes(ctx: CliContext, client: TrackerClient): Promise<Node[]> 
 }
 
 /** A padded table, one row per file and one column per site, then the totals. */
-function render(table: SyncTable, paint: ReturnType<typeof painter>): string {
+function render(table: SyncTable, paint: Paint): string {
   const header = ['path', ...table.sites];
   const rows = table.files.map((file) => [file._id, ...table.sites.map((site) => file.states[site]!)]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: string[], colour: boolean) =>
-    cells
-      .map((cell, i) => {
-        const padded = i === cells.length - 1 ? cell : cell.padEnd(widths[i]!);
-        return colour && i > 0 ? paint(COLOURS[cell as SiteState], padded) : padded;
-      })
-      .join('  ');
+  const state = (column: number, cell: string) => (column > 0 ? COLOURS[cell as SiteState] : undefined);
   const totals = SITE_STATES.filter((s) => table.totals[s] > 0).map((s) => `${table.totals[s]} ${s}`);
   const summary = `${table.files.length} file(s) × ${table.sites.length} site(s): ${totals.join(', ') || 'no sites'}`;
-  return [paint('bold', line(header, false)), ...rows.map((row) => line(row, true)), summary, ''].join('\n');
+  return [...columns([header, ...rows], paint, state), summary, ''].join('\n');
 }
