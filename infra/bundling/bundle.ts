@@ -3,11 +3,11 @@
  * the runtime. Three resolutions keep bundles small: zod's 40 locales are cut to English (the only
  * one the tracker sets, ~250 KB), mingo's ES module build is used instead of its CommonJS one
  * (which esbuild cannot tree-shake), and OpenTelemetry, which only prom-client's default process
- * metrics use (never collected here), is left out. `npx tsx infra/bundling/bundle.ts <entry> <outdir>` is what the stack's
- * asset bundling runs; `bundleHandler` is the same for the benchmark and tests.
+ * metrics use (never collected here), is left out. `npx tsx infra/bundling/bundle.ts <entry> <outdir>`
+ * is what the stack's asset bundling runs (infra/bundling/local.ts); the benchmark calls
+ * `bundleHandler`, the same build, for the bundle sizes.
  */
 import { build, type Plugin } from 'esbuild';
-import { writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -73,6 +73,5 @@ export async function bundleHandler(entry: string, outdir: string): Promise<Bund
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const [entry, outdir] = process.argv.slice(2);
   if (!entry || !outdir) throw new Error('usage: bundle.ts <entry relative to the project> <outdir>');
-  const { bytes } = await bundleHandler(entry, outdir);
-  writeFileSync(join(outdir, 'bundle.json'), JSON.stringify({ entry, bytes }));
+  await bundleHandler(entry, outdir);
 }
