@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalTracker } from '../../local/runtime.js';
 import { call, startTestTracker } from '../support/tracker.js';
-import { waitForSites } from '../sites/helpers.js';
+import { createVolumes } from '../sites/helpers.js';
 import { buildTestCli, cliRunner, json, removeTempDirs, type Run } from './helpers.js';
 
 let tracker: LocalTracker;
@@ -26,8 +26,7 @@ beforeAll(async () => {
     { _id: 'vol-paris', name: 'paris', url: 'ssh://sync@paris/data/', heartbeatInterval: 600 },
     { _id: 'vol-rome', name: 'rome', url: 'ssh://sync@rome/data/' },
   ];
-  expect((await call(tracker, 'POST', 'create', volumes)).status).toBe(201);
-  await waitForSites(tracker, (sites) => sites.length === 2);
+  await createVolumes(tracker, volumes);
   await call(tracker, 'POST', 'heartbeat', { site: 'paris', agentStatus: 'on' });
 });
 afterAll(async () => {

@@ -2,10 +2,9 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { addUser } from '../../functions/core/ops/accounts.js';
 import type { LocalTracker } from '../../local/runtime.js';
 import { call, startTestTracker } from '../support/tracker.js';
-import { waitForSites } from './helpers.js';
+import { createVolumes, signedIn } from './helpers.js';
 
 const PREFIX = `scoped${process.pid}`;
 let t: LocalTracker;
@@ -14,15 +13,15 @@ let agent: string;
 
 beforeAll(async () => {
   t = await startTestTracker({ auth: 'jwt', tablePrefix: PREFIX });
-  await addUser(t.tracker.store, t.tracker.auth, { username: 'ada', userClass: 'admin', password: 'ada-pw' });
-  await addUser(t.tracker.store, t.tracker.auth, { username: 'uma', userClass: 'user', password: 'uma-pw' });
   admin = (
-    (await call(t, 'POST', 'signIn', { username: 'ada', password: 'ada-pw' })).json as { token: string }
-  ).token;
+    await signedIn(t, [
+      ['ada', 'admin'],
+      ['uma', 'user'],
+    ])
+  ).ada!;
   const volumes = ['A', 'B'].map((name) => ({ _id: `vol-${name}`, name, url: `ssh://s@${name}/d/` }));
-  await call(t, 'POST', 'create', volumes, { token: admin });
+  await createVolumes(t, volumes, admin);
   await call(t, 'POST', 'create', { _id: '/shared/a.txt', comment: 'x' }, { token: admin });
-  await waitForSites(t, (sites) => sites.length === 2, admin);
   const made = await call(
     t,
     'POST',

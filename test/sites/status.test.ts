@@ -1,28 +1,22 @@
 /** Heartbeats, `GET sites`, `GET stats` and `/metrics` on the local tracker (jwt mode). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addUser } from '../../functions/core/ops/accounts.js';
 import type { LocalTracker } from '../../local/runtime.js';
 import { call, startTestTracker } from '../support/tracker.js';
-import { named, readSites, waitForSites } from './helpers.js';
+import { createVolumes, named, readSites, signedIn } from './helpers.js';
 
 let t: LocalTracker;
-const tokens: Record<string, string> = {};
+let tokens: Record<string, string>;
 const A = { _id: 'vol-a', name: 'A', url: 'ssh://sync@a:22/data/', heartbeatInterval: 0.5 };
 const B = { _id: 'vol-b', name: 'B', url: 'ssh://sync@b/data/' };
 
 beforeAll(async () => {
   t = await startTestTracker({ auth: 'jwt' });
-  for (const [username, userClass] of [
+  tokens = await signedIn(t, [
     ['ada', 'admin'],
     ['uma', 'user'],
     ['gus', 'guest'],
-  ] as const) {
-    await addUser(t.tracker.store, t.tracker.auth, { username, userClass, password: `${username}-pw` });
-    const r = await call(t, 'POST', 'signIn', { username, password: `${username}-pw` });
-    tokens[username] = (r.json as { token: string }).token;
-  }
-  expect((await call(t, 'POST', 'create', [A, B], { token: tokens.ada })).status).toBe(201);
-  await waitForSites(t, (sites) => sites.length === 2, tokens.gus);
+  ]);
+  await createVolumes(t, [A, B], tokens.ada);
 });
 afterAll(() => t?.close());
 

@@ -1,26 +1,21 @@
 /** Volumes through the node routes (jwt mode): validated keys, admin only, nothing written on refusal. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addUser } from '../../functions/core/ops/accounts.js';
 import type { LocalTracker } from '../../local/runtime.js';
 import { call, startTestTracker } from '../support/tracker.js';
-import { waitForSites } from './helpers.js';
+import { signedIn, waitForSites } from './helpers.js';
 
 let t: LocalTracker;
-const tokens: Record<string, string> = {};
+let tokens: Record<string, string>;
 const volume = { _id: 'vol-a', name: 'A', url: 'ssh://sync@a:22/data/', enableReception: true };
 const read = (id: string) =>
   call(t, 'GET', `read/${encodeURIComponent(id)}`, undefined, { token: tokens.ada });
 
 beforeAll(async () => {
   t = await startTestTracker({ auth: 'jwt' });
-  for (const [username, userClass] of [
+  tokens = await signedIn(t, [
     ['ada', 'admin'],
     ['ed', 'editor'],
-  ] as const) {
-    await addUser(t.tracker.store, t.tracker.auth, { username, userClass, password: `${username}-pw` });
-    const r = await call(t, 'POST', 'signIn', { username, password: `${username}-pw` });
-    tokens[username] = (r.json as { token: string }).token;
-  }
+  ]);
   expect((await call(t, 'POST', 'create', volume, { token: tokens.ada })).status).toBe(201);
 });
 afterAll(() => t?.close());

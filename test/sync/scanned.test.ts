@@ -5,10 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TrackerClient, type ScannedFile } from '../../client/api-client.js';
-import { addUser } from '../../functions/core/ops/accounts.js';
 import type { Node } from '../../functions/core/nodes.js';
 import type { LocalTracker } from '../../local/runtime.js';
-import { waitForSites } from '../sites/helpers.js';
+import { createVolumes, signedIn } from '../sites/helpers.js';
 import { call, startTestTracker } from '../support/tracker.js';
 import { publish, read, startSyncTracker, until, volume } from './helpers.js';
 
@@ -275,23 +274,18 @@ describe('concurrent writers', () => {
 
 describe('who may report scans (jwt mode)', () => {
   let j: LocalTracker;
-  const tokens: Record<string, string> = {};
+  let tokens: Record<string, string>;
   beforeAll(async () => {
     j = await startTestTracker({ auth: 'jwt' });
-    for (const [username, userClass] of [
+    tokens = await signedIn(j, [
       ['ada', 'admin'],
       ['uma', 'user'],
       ['gus', 'guest'],
-    ] as const) {
-      await addUser(j.tracker.store, j.tracker.auth, { username, userClass, password: `${username}-pw` });
-      tokens[username] = (await j.tracker.auth.createApiToken(username, 'test')).token;
-    }
+    ]);
     tokens.agentB = (await j.tracker.auth.createApiToken('uma', 'agent B', 'B')).token;
-    const made = await call(j, 'POST', 'create', [volume('A'), volume('B')], { token: tokens.ada });
-    expect(made.status, made.text).toBe(201);
+    await createVolumes(j, [volume('A'), volume('B')], tokens.ada);
     const file = await call(j, 'POST', 'publish', { _id: '/j/f', origin: 'A' }, { token: tokens.ada });
     expect(file.status, file.text).toBe(201);
-    await waitForSites(j, (sites) => sites.length === 2, tokens.gus);
   });
   afterAll(() => j?.close());
 
