@@ -34,7 +34,7 @@ interface StoreRun {
   ms: number;
   pairs: ClaimedPair[];
   polls: number;
-  /** Write capacity per pair done (a claim and a result: 2 when no candidate is stale). */
+  /** Write capacity per pair done (a claim and a result: twice the raw update's if none was stale). */
   wcuPerPair: number;
 }
 
@@ -117,7 +117,7 @@ export async function syncThroughputFigures(bench: Bench, data: SyncData): Promi
       'sync.claims_results.wcu',
       median(wcu.store),
       'WCU/file',
-      `write capacity per pair done through the store: its claim and result updates (each costs what the raw update does: the node and its byRoot and byDir index entries), so 2.00 when every candidate is fresh, more when a claim re-leases pairs whose queue items the stream had not moved yet (re-lease, release, queue item delete); baseline: the raw UpdateItem's`,
+      `write capacity per pair done through the store: its claim and result updates (each costs what the raw update does: the node and its byRoot and byDir index entries), so twice the raw update's (ratio 2.00) when every candidate is fresh, more when a claim re-leases pairs whose queue items the stream had not moved yet (re-lease, release, queue item delete); baseline: the raw UpdateItem's`,
       median(wcu.raw),
     ),
   ];
