@@ -1011,7 +1011,9 @@ const ROUTE_CASES: RouteCase[] = [
   { label: 'results', name: 'results', methods: ['POST'], guarded: true, body: syncBody },
   { label: 'heartbeat', name: 'heartbeat', methods: ['POST'], guarded: true, body: heartbeatBody },
   { label: 'scanned', name: 'scanned', methods: ['POST'], guarded: true, body: scannedBody },
-  { label: 'sites, stats, metrics', name: 'sites', methods: ['GET'], guarded: true },
+  { label: 'sites', name: 'sites', methods: ['GET'], guarded: true },
+  { label: 'stats', name: 'stats', methods: ['GET'], guarded: true },
+  { label: 'metrics', name: 'metrics', methods: ['GET'], guarded: true },
   { label: 'queue', name: 'queue', methods: ['GET'], guarded: true, rest: pathPiece },
   { label: 'tasks', name: 'tasks', methods: ['GET', 'POST'], guarded: true, body: hostileJson },
 ];
