@@ -155,10 +155,9 @@ describe('WebSocket API', () => {
   });
 
   /**
-   * Known defect (infra/tracker-stack.ts / infra/constructs/websocket-api.ts): WebSocket access logs
-   * need the account's API Gateway CloudWatch role, which `AWS::ApiGateway::Account` (made by the
-   * REST API) sets; the REST stage waits for it, the WebSocket stage does not, so a first deployment
-   * in a fresh account/region can fail on the stage. Turn into `it` once the dependency is added.
+   * WebSocket access logs need the account's API Gateway CloudWatch role, which
+   * `AWS::ApiGateway::Account` (made by the REST API) sets: without the dependency, a first deployment
+   * in a fresh account/region can fail on the stage.
    */
   it('creates the WebSocket stage after the account-level API Gateway logging role', () => {
     const [accountId] = one(s.ofType('AWS::ApiGateway::Account'), 'API Gateway account');

@@ -204,10 +204,9 @@ describe('alarms', () => {
   });
 
   /**
-   * Known defect (infra/constructs/alarms.ts): the topic is encrypted with the AWS-managed key
-   * alias/aws/sns, whose key policy does not let CloudWatch use it, so every alarm action fails
-   * (KMS access denied) and nobody is notified. Turn into `it` once the topic uses a customer-managed
-   * key whose policy grants cloudwatch.amazonaws.com kms:Decrypt and kms:GenerateDataKey* (or no KMS).
+   * The AWS-managed key alias/aws/sns does not let CloudWatch use it: every alarm action would fail
+   * (KMS access denied) and nobody would be notified. A customer-managed key would need a policy
+   * granting cloudwatch.amazonaws.com kms:Decrypt and kms:GenerateDataKey*; the topic has no KMS.
    */
   it('encrypts the alarm topic with a key CloudWatch may use, or not at all', () => {
     expect(json(s.props(s.logicalId(s.stack.alarms.topic)).KmsMasterKeyId ?? '')).not.toContain(
@@ -216,9 +215,9 @@ describe('alarms', () => {
   });
 
   /**
-   * Known defect (infra/constructs/alarms.ts): the topic policy that enforceSSL creates replaces SNS's
-   * default policy and holds only the TLS Deny: no statement allows cloudwatch.amazonaws.com to
-   * publish. Turn into `it` once the topic policy allows it (scoped to this account's alarms).
+   * The topic policy that enforceSSL creates replaces SNS's default policy: without a statement
+   * allowing cloudwatch.amazonaws.com to publish (scoped to this account's alarms), it holds only the
+   * TLS Deny.
    */
   it('lets CloudWatch alarms publish to the alarm topic', () => {
     const policies = s.ofType('AWS::SNS::TopicPolicy');

@@ -239,26 +239,15 @@ describe('cdk-nag AwsSolutions and cfn-guard (Control Tower proactive controls)'
     expect(findings.filter((finding) => !acknowledged.has(finding))).toEqual([]);
   });
 
-  /**
-   * Known defect (infra/tracker-stack.ts, `queue()`): AwsSolutions-SQS3 is acknowledged on every queue
-   * without a redrive policy, but cdk-nag does not report a queue that is another queue's dead-letter
-   * queue, so the acknowledgement on WebhookDeadLetters matches no finding. Empty this list once fixed.
-   */
-  const KNOWN_STALE: string[] = [];
-
+  // E.g. AwsSolutions-SQS3 on a queue that is another queue's dead-letter queue, which cdk-nag does
+  // not report (infra/tracker-stack.ts, `queue()`).
   it('acknowledges only findings that occur (no stale acknowledgement)', () => {
     const findings = new Set([...rawNagFindings(), ...guardFindings()]);
     const stale = [...acknowledgements(s.stack).keys()].filter((key) => !findings.has(key));
-    expect(stale.sort()).toEqual(KNOWN_STALE);
+    expect(stale.sort()).toEqual([]);
   });
 
-  /**
-   * Known defect (infra/constructs/tracker-function.ts, acknowledgeNagFindings): the fan-out's policy
-   * also has dynamodb:ListStreams on "*" (added by DynamoEventSource), but its IAM5[Resource::*]
-   * acknowledgement says only the X-Ray actions are on "*". Empty this list once the reason is right.
-   */
-  const KNOWN_INACCURATE_WILDCARD_REASONS: string[] = [];
-
+  // E.g. the fan-out's dynamodb:ListStreams on "*" (added by DynamoEventSource) next to X-Ray's actions.
   it('explains every action on Resource "*" in the acknowledgement of that wildcard', () => {
     const acknowledged = acknowledgements(s.stack);
     const unexplained: string[] = [];
@@ -278,7 +267,7 @@ describe('cdk-nag AwsSolutions and cfn-guard (Control Tower proactive controls)'
         }
       }
     }
-    expect(unexplained.sort()).toEqual(KNOWN_INACCURATE_WILDCARD_REASONS);
+    expect(unexplained.sort()).toEqual([]);
   });
 
   it('leaves no CDK error or warning annotation', () => {
