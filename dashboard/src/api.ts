@@ -5,16 +5,6 @@
 import { TrackerClient } from '../../client/api-client.js';
 import { ApiError, UnreachableError } from '../../client/errors.js';
 import { Transport, type ApiReply } from '../../client/transport.js';
-import type { DashboardConfig } from './config.js';
-
-const TOKEN_KEY = 'syncplanet.token';
-
-/** The session token, kept for this tab only. */
-export const savedToken = () => sessionStorage.getItem(TOKEN_KEY) ?? undefined;
-export function saveToken(token: string | undefined): void {
-  if (token) sessionStorage.setItem(TOKEN_KEY, token);
-  else sessionStorage.removeItem(TOKEN_KEY);
-}
 
 /** A dead-lettered webhook delivery (`GET webhooks/<id>/failures`). */
 export interface WebhookFailure {
@@ -37,17 +27,14 @@ export class Api {
   private readonly raw: Transport;
 
   constructor(
-    readonly config: DashboardConfig,
+    /** `https://host/api/` (DashboardConfig.apiUrl). */
+    apiUrl: string,
     token: string | undefined,
     /** Called on any 401: the token is missing, expired or revoked. */
     private readonly onUnauthorized: (message: string) => void,
   ) {
-    this.client = new TrackerClient({ server: config.apiUrl, token, retries: 2 });
-    this.raw = new Transport({ server: config.apiUrl, token, retries: 2 });
-  }
-
-  get token(): string | undefined {
-    return this.client.token;
+    this.client = new TrackerClient({ server: apiUrl, token, retries: 2 });
+    this.raw = new Transport({ server: apiUrl, token, retries: 2 });
   }
 
   /** Runs one call; answers its body (a 207's nulls included). */

@@ -4,7 +4,7 @@
  */
 import { html } from 'htm/preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { Api, errorMessage, isStatus, savedToken, saveToken } from './api.js';
+import { Api, errorMessage, isStatus } from './api.js';
 import type { DashboardConfig } from './config.js';
 import { Boundary } from './components/boundary.js';
 import { Header } from './components/header.js';
@@ -14,6 +14,7 @@ import { parseRoute, routeHash, type Route } from './listing.js';
 import { LiveFeed } from './live.js';
 import { classOf, type Session } from './session.js';
 import { SiteNames } from './site-names.js';
+import { savedToken, saveToken } from './token.js';
 import { ActivityView } from './views/activity-view.js';
 import { FilesView } from './views/files-view.js';
 import { SitesView } from './views/sites-view.js';
@@ -58,9 +59,9 @@ export function App({ config }: { config: DashboardConfig }) {
         current.current = undefined;
         saveToken(undefined);
         const reason = token ? `Please sign in again (${message}).` : undefined;
-        setState({ kind: 'signIn', api: new Api(config, undefined, () => {}), reason });
+        setState({ kind: 'signIn', api: new Api(config.apiUrl, undefined, () => {}), reason });
       };
-      const api = new Api(config, token, unauthorized);
+      const api = new Api(config.apiUrl, token, unauthorized);
       try {
         const user = await api.run((c) => c.verify());
         const live = new LiveFeed(api.client, config.eventsUrl, unauthorized);
@@ -91,7 +92,11 @@ export function App({ config }: { config: DashboardConfig }) {
     saveToken(undefined);
     current.current?.live.stop();
     current.current = undefined;
-    setState({ kind: 'signIn', api: new Api(config, undefined, () => {}), reason: 'You are signed out.' });
+    setState({
+      kind: 'signIn',
+      api: new Api(config.apiUrl, undefined, () => {}),
+      reason: 'You are signed out.',
+    });
   }, [config]);
 
   if (state.kind === 'loading') return html`<main id="main" class="boot" aria-busy="true">Loading…</main>`;
