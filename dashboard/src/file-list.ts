@@ -30,6 +30,8 @@ export class FileList {
   constructor(
     private readonly api: Api,
     readonly listing: Listing,
+    /** Ids per search_mongo page: a multiple of NODE_PAGE. */
+    private readonly idPage = ID_PAGE,
   ) {}
 
   get count(): number {
@@ -56,7 +58,7 @@ export class FileList {
   async ensure(start: number, end: number): Promise<void> {
     if (this.closed || end <= start) return;
     const idLoads = [];
-    for (let page = Math.floor(start / ID_PAGE); page * ID_PAGE < end; page++)
+    for (let page = Math.floor(start / this.idPage); page * this.idPage < end; page++)
       idLoads.push(this.loadIds(page));
     await Promise.all(idLoads);
     const nodeLoads = [];
@@ -116,11 +118,13 @@ export class FileList {
   }
 
   private loadIds(page: number): Promise<void> {
-    return this.loadOnce(this.idPages, page, (p) => this.fetchIds(p));
+    // A damas search answers every id at once: all its rows are page 0.
+    const only = this.listing.kind === 'damas' ? 0 : page;
+    return this.loadOnce(this.idPages, only, (p) => this.fetchIds(p));
   }
 
   private async fetchIds(page: number): Promise<void> {
-    const { listing, api } = this;
+    const { listing, api, idPage } = this;
     let count: number;
     let ids: string[];
     if (listing.kind === 'damas') {
@@ -128,13 +132,13 @@ export class FileList {
       count = ids.length;
     } else {
       const query = listing.kind === 'folder' ? folderFilter(listing.folder) : listing.filter;
-      const skip = page * ID_PAGE;
-      const reply = await api.run((c) => c.searchMongo({ query, sort: { _id: 1 }, limit: ID_PAGE, skip }));
+      const skip = page * idPage;
+      const reply = await api.run((c) => c.searchMongo({ query, sort: { _id: 1 }, limit: idPage, skip }));
       ({ count, ids } = reply);
     }
     if (this.closed) return;
     if (!this.ready) this.ids = new Array<string | undefined>(count).fill(undefined);
-    ids.forEach((id, i) => (this.ids[page * ID_PAGE + i] = id));
+    ids.forEach((id, i) => (this.ids[page * idPage + i] = id));
     this.ready = true;
     this.changed();
   }
