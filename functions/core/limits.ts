@@ -31,6 +31,10 @@ export const MAX_KEYS_PER_UPDATE = 200;
 export const MAX_LOCK_IDS = 100;
 /** Nodes a graph walk may collect. */
 export const MAX_GRAPH_NODES = 10_000;
+/** Pairs one claim may lease. */
+export const MAX_CLAIM_PAIRS = 100;
+/** Pairs `GET queue/<site>` may list. */
+export const MAX_PEEK = 1000;
 
 /** A user regular expression's length. */
 export const MAX_PATTERN_LENGTH = 1000;

@@ -7,9 +7,9 @@ import type { JsonValue, Node } from './nodes.js';
 import { SiteName, VolumeKeys, type PairState } from './sync.js';
 
 /** Seconds between heartbeats unless the volume's `heartbeatInterval` says otherwise. */
-export const DEFAULT_HEARTBEAT_INTERVAL_S = 60;
+const DEFAULT_HEARTBEAT_INTERVAL_S = 60;
 /** An agent is "off" once this many intervals passed without a heartbeat (or it never sent one). */
-export const MISSED_HEARTBEATS = 3;
+const MISSED_HEARTBEATS = 3;
 
 /** A site's figures from the work queues: pending pairs and bytes are required, the rest optional. */
 export interface SiteBacklog {
@@ -90,7 +90,7 @@ export const HeartbeatBody = z.strictObject({
   ...AgentKeys.partial().shape,
 });
 
-export const heartbeatIntervalS = (volume: Node): number =>
+const heartbeatIntervalS = (volume: Node): number =>
   typeof volume.heartbeatInterval === 'number' && volume.heartbeatInterval > 0
     ? volume.heartbeatInterval
     : DEFAULT_HEARTBEAT_INTERVAL_S;

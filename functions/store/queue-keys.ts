@@ -39,7 +39,7 @@ export const msKey = (ms: number) => String(Math.max(0, Math.floor(ms))).padStar
 const MAX_SORT_KEY_BYTES = 1024;
 
 /** A sort key within DynamoDB's 1,024 bytes: a longer one keeps its head and ends with a hash. */
-export function boundedKey(key: string): string {
+function boundedKey(key: string): string {
   if (byteLength(key) <= MAX_SORT_KEY_BYTES) return key;
   let head = key.slice(0, 900);
   while (byteLength(head) > 960 || !head.isWellFormed()) head = head.slice(0, -1);

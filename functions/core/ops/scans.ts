@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { badRequest, notFound, TrackerError } from '../errors.js';
-import { MAX_ID_BYTES } from '../limits.js';
+import { MAX_ELEMENTS, MAX_ID_BYTES } from '../limits.js';
 import {
   byteLength,
   generateId,
@@ -21,9 +21,6 @@ import { SiteName } from '../sync.js';
 import type { OpContext, OpResult } from './context.js';
 import { afterWrite } from '../volume-rules.js';
 import { findSite } from './sites.js';
-
-/** Files one `scanned` request may report. */
-export const MAX_SCANNED = 1000;
 
 const FilePath = z
   .string()
@@ -52,12 +49,12 @@ const ScannedEntry = z.discriminatedUnion('change', [Modified, Missing, Present]
     issue.code === 'invalid_union' ? 'must be "modified", "missing" or "present"' : undefined,
 });
 
-export const ScannedBody = z.object({
+const ScannedBody = z.object({
   site: SiteName,
   files: z
     .array(ScannedEntry)
     .min(1, 'give at least one file')
-    .max(MAX_SCANNED, `at most ${MAX_SCANNED} files per request; split it`),
+    .max(MAX_ELEMENTS, `at most ${MAX_ELEMENTS} files per request; split it`),
 });
 
 /** One entry of `POST scanned`. */

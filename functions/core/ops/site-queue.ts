@@ -1,11 +1,11 @@
 /** `GET queue/<site>?limit=N`: the next pairs of a site's work queue, in order, without leasing them. */
 import { badRequest, unavailable } from '../errors.js';
+import { MAX_PEEK } from '../limits.js';
 import { SITE_NAME } from '../sync.js';
 import type { OpContext, OpResult } from './context.js';
 import { findSite } from './sites.js';
 
-export const DEFAULT_PEEK = 20;
-export const MAX_PEEK = 1000;
+const DEFAULT_PEEK = 20;
 
 function peekLimit(text: string | undefined): number {
   if (text === undefined || text === '') return DEFAULT_PEEK;

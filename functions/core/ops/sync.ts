@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { conflict, notFound, unavailable } from '../errors.js';
+import { MAX_CLAIM_PAIRS, MAX_ELEMENTS } from '../limits.js';
 import { generateId, resultStatus } from '../nodes.js';
 import { assertSiteScope } from '../permissions.js';
 import type { SiteList, SyncQueue, TransferResult } from '../ports.js';
@@ -11,15 +12,13 @@ import { parseBodyWith } from '../schemas.js';
 import { SiteName } from '../sync.js';
 import type { OpContext, OpResult } from './context.js';
 
-export const ClaimBody = z.object({
+const ClaimBody = z.object({
   site: SiteName,
-  limit: z.number().int().min(1).max(100).default(10),
+  limit: z.number().int().min(1).max(MAX_CLAIM_PAIRS).default(10),
   /** Seconds. */
   lease: z.number().int().min(10).max(86_400).default(600),
   direction: z.enum(['reception', 'emission']).default('reception'),
 });
-
-export const MAX_RESULTS = 1000;
 
 const Result = z
   .object({
@@ -35,9 +34,9 @@ const Result = z
     'give either "ok": true or "error": <rsync exit code>',
   );
 
-export const ResultsBody = z.object({
+const ResultsBody = z.object({
   site: SiteName,
-  results: z.array(Result).min(1).max(MAX_RESULTS, `at most ${MAX_RESULTS} results per request`),
+  results: z.array(Result).min(1).max(MAX_ELEMENTS, `at most ${MAX_ELEMENTS} results per request`),
 });
 
 function engine(ctx: OpContext): SyncQueue {
@@ -49,7 +48,7 @@ function engine(ctx: OpContext): SyncQueue {
  * Checks the caller may act for `site` (403 for a token scoped to another site) and that the site
  * exists (404 when no volume has that name). Answers the registry it read.
  */
-export async function assertSiteAccess(ctx: OpContext, site: string): Promise<SiteList> {
+async function assertSiteAccess(ctx: OpContext, site: string): Promise<SiteList> {
   assertSiteScope(ctx.caller, site);
   const registry = await engine(ctx).planning();
   if (!registry.volumes.some((v) => v.name === site))
