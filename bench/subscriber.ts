@@ -9,6 +9,8 @@ const TIMEOUT_MS = 10_000;
 export interface Subscriber {
   /** Event frames received since `subscribed`. */
   readonly events: number;
+  /** Resolves once `done()` holds (checked now and after each event frame); rejects after `timeoutMs`. */
+  until(done: () => boolean, timeoutMs: number, what: string): Promise<void>;
   /** Resolves once `count` event frames have arrived in all; rejects after `timeoutMs`. */
   received(count: number, timeoutMs: number): Promise<void>;
   close(): Promise<void>;
@@ -27,7 +29,7 @@ export async function subscribe(
   const socket = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/ws`);
   let answered: ((text: string) => void) | undefined;
   let events = 0;
-  let waiter: { count: number; resolve: () => void } | undefined;
+  let waiter: { done: () => boolean; resolve: () => void } | undefined;
   // One handler from the start: the first frame answers the subscribe, every later one is an event.
   socket.on('message', (data: Buffer) => {
     const at = now();
@@ -36,7 +38,7 @@ export async function subscribe(
     if (answer) return answer(data.toString('utf8'));
     events++;
     onFrame?.(data.toString('utf8'), at);
-    if (waiter && events >= waiter.count) waiter.resolve();
+    if (waiter?.done()) waiter.resolve();
   });
   socket.on('error', () => undefined); // a failure shows as a timeout below or as missing events
   try {
@@ -59,27 +61,30 @@ export async function subscribe(
     throw error;
   }
 
+  const until = (done: () => boolean, timeoutMs: number, what: string) => {
+    if (done()) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        waiter = undefined;
+        reject(new Error(`no ${what} on ${prefix} after ${timeoutMs} ms (${events} event frames)`));
+      }, timeoutMs);
+      waiter = {
+        done,
+        resolve: () => {
+          clearTimeout(timer);
+          waiter = undefined;
+          resolve();
+        },
+      };
+    });
+  };
+
   return {
     get events() {
       return events;
     },
-    received(count, timeoutMs) {
-      if (events >= count) return Promise.resolve();
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-          waiter = undefined;
-          reject(new Error(`${events} of ${count} event frames on ${prefix} after ${timeoutMs} ms`));
-        }, timeoutMs);
-        waiter = {
-          count,
-          resolve: () => {
-            clearTimeout(timer);
-            waiter = undefined;
-            resolve();
-          },
-        };
-      });
-    },
+    until,
+    received: (count, timeoutMs) => until(() => events >= count, timeoutMs, `${count} event frames`),
     async close() {
       if (socket.readyState === WebSocket.CLOSED) return;
       const closed = once(socket, 'close');

@@ -37,32 +37,17 @@ interface Sample {
 
 export async function changeLatencyFigures(bench: Bench): Promise<Figure[]> {
   const samples = bench.quick ? 60 : 300;
-  // Frame arrival times by node id, and the sample waiting for one.
+  // Frame arrival times by node id.
   const arrived = new Map<string, number>();
-  let waiting: { id: string; resolve: () => void } | undefined;
   const subscriber = await subscribe(bench.local.url, LATENCY_PREFIX, (text, at) => {
     const frame = JSON.parse(text) as { type?: string; _id?: string };
-    if (frame.type !== 'event' || !frame._id) return;
-    arrived.set(frame._id, at);
-    if (waiting?.id === frame._id) waiting.resolve();
+    if (frame.type === 'event' && frame._id) arrived.set(frame._id, at);
   });
 
-  const frameOf = (id: string, timeoutMs: number) =>
-    new Promise<number>((resolve, reject) => {
-      if (arrived.has(id)) return resolve(arrived.get(id)!);
-      const timer = setTimeout(() => {
-        waiting = undefined;
-        reject(new Error(`no event frame for ${id} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      waiting = {
-        id,
-        resolve: () => {
-          clearTimeout(timer);
-          waiting = undefined;
-          resolve(arrived.get(id)!);
-        },
-      };
-    });
+  const frameOf = async (id: string, timeoutMs: number) => {
+    await subscriber.until(() => arrived.has(id), timeoutMs, `event frame for ${id}`);
+    return arrived.get(id)!;
+  };
 
   /** One write and its frame; the timeout only starts once the write has answered. */
   const sample = async (id: string, timeoutMs = FRAME_TIMEOUT_MS): Promise<Sample> => {
