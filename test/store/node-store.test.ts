@@ -98,6 +98,19 @@ describe('writes', () => {
     expect((await all({ kind: 'parent', parent: '/batch/119' })).ids).toEqual(['batch-history-119']);
   });
 
+  it('updates a node and creates its child in one transaction: both or neither', async () => {
+    await store.create([[{ _id: '/w/mod', size: 1 }]]);
+    const child = (id: string, size: number): Node => ({ _id: id, '#parent': '/w/mod', size });
+    expect(await store.updateWithChild('/w/mod', { size: 2 }, [], child('w-mod-1', 2))).toBe(true);
+    expect(await store.get('/w/mod')).toMatchObject({ size: 2 });
+    expect((await all({ kind: 'parent', parent: '/w/mod' })).ids).toEqual(['w-mod-1']);
+    // The child's id exists: the node keeps its keys. The node does not exist: no child.
+    expect(await store.updateWithChild('/w/mod', { size: 3 }, [], child('w-mod-1', 3))).toBe(false);
+    expect(await store.get('/w/mod')).toMatchObject({ size: 2 });
+    expect(await store.updateWithChild('/w/none', { size: 3 }, [], child('w-none-1', 3))).toBe(false);
+    expect(await store.get('w-none-1')).toBeUndefined();
+  });
+
   it('keeps index attributes in step when #parent or tgt_id change', async () => {
     await store.create([[{ _id: 'moved', '#parent': 'old' }]]);
     await store.update('moved', { '#parent': 'new' }, []);
