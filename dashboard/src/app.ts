@@ -47,19 +47,25 @@ export function App({ config }: { config: DashboardConfig }) {
   /** Bumped by each connection: a late 401 of an earlier session changes nothing. */
   const generation = useRef(0);
 
+  /** Ends the session (its late 401s change nothing) and shows the sign-in form. */
+  const showSignIn = useCallback(
+    (reason: string | undefined) => {
+      generation.current++;
+      current.current?.live.stop();
+      current.current = undefined;
+      saveToken(undefined);
+      setState({ kind: 'signIn', api: new Api(config.apiUrl, undefined, () => {}), reason });
+    },
+    [config],
+  );
+
   const connect = useCallback(
     async (token: string | undefined) => {
       current.current?.live.stop();
       current.current = undefined;
       const mine = ++generation.current;
       const unauthorized = (message: string) => {
-        if (generation.current !== mine) return;
-        generation.current++;
-        current.current?.live.stop();
-        current.current = undefined;
-        saveToken(undefined);
-        const reason = token ? `Please sign in again (${message}).` : undefined;
-        setState({ kind: 'signIn', api: new Api(config.apiUrl, undefined, () => {}), reason });
+        if (generation.current === mine) showSignIn(token ? `Please sign in again (${message}).` : undefined);
       };
       const api = new Api(config.apiUrl, token, unauthorized);
       try {
@@ -79,7 +85,7 @@ export function App({ config }: { config: DashboardConfig }) {
         if (!isStatus(error, 401)) setState({ kind: 'failed', message: errorMessage(error) });
       }
     },
-    [config],
+    [config, showSignIn],
   );
 
   useEffect(() => {
@@ -87,17 +93,7 @@ export function App({ config }: { config: DashboardConfig }) {
     return () => current.current?.live.stop();
   }, [connect]);
 
-  const signOut = useCallback(() => {
-    generation.current++;
-    saveToken(undefined);
-    current.current?.live.stop();
-    current.current = undefined;
-    setState({
-      kind: 'signIn',
-      api: new Api(config.apiUrl, undefined, () => {}),
-      reason: 'You are signed out.',
-    });
-  }, [config]);
+  const signOut = useCallback(() => showSignIn('You are signed out.'), [showSignIn]);
 
   if (state.kind === 'loading') return html`<main id="main" class="boot" aria-busy="true">Loading…</main>`;
   if (state.kind === 'failed')
