@@ -5,13 +5,9 @@
  * bundle behind HTTP, the WebSocket bundle behind `/ws` and the management API, the fan-out bundle
  * on the real nodes stream; the delivery and re-plan bundles are invoked like scheduled Lambdas.
  */
-import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { App, type CfnResource } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig, SETTINGS_ENV, tableEnvironment } from '../../functions/config.js';
@@ -21,7 +17,6 @@ import { createDocumentClient } from '../../functions/store/dynamo-client.js';
 import { API_TABLES, localTableNames } from '../../functions/store/schema.js';
 import { createTracker } from '../../functions/tracker.js';
 import { BUNDLE_FILE, PROJECT_ROOT } from '../../infra/bundling/bundle.js';
-import { TrackerStack } from '../../infra/tracker-stack.js';
 import { LocalHost } from '../../local/host.js';
 import { restMount, type RestHandler } from '../../local/rest-adapter.js';
 import { startStreamPoller, type StreamHandler, type StreamPoller } from '../../local/stream-poller.js';
@@ -34,6 +29,7 @@ import {
 import { Receiver } from '../events/webhooks-receiver.js';
 import { call } from '../support/tracker.js';
 import { openSocket } from '../support/ws-client.js';
+import { SynthesizedStack } from './stack-fixture.js';
 
 /** Each bundle by the stack property of its function. */
 const FUNCTIONS = {
@@ -60,26 +56,22 @@ const context = (ms = 60_000) => ({ getRemainingTimeInMillis: () => ms }) as unk
 
 /** Synthesizes the stack and copies each function's bundle out of its asset folder. */
 function synthesizeBundles(): Record<Name, string> {
-  const outdir = mkdtempSync(join(tmpdir(), 'bundles-synth-'));
-  const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } });
-  const stack = new TrackerStack(app, 'Bundles', { env: { account: '000000000000', region: 'eu-west-1' } });
-  Template.fromStack(stack); // synthesizes, bundling every function
+  const synthesized = new SynthesizedStack({ bundling: true, id: 'Bundles' });
   const files = {} as Record<Name, string>;
-  const assets: string[] = [];
+  const assets = new Set<string>();
   for (const [name, property] of Object.entries(FUNCTIONS) as [Name, (typeof FUNCTIONS)[Name]][]) {
-    const cfn = stack[property].function.node.defaultChild as CfnResource;
-    const assetPath = cfn.getMetadata('aws:asset:path') as string | undefined;
-    expect(assetPath, property).toBeTruthy();
-    assets.push(assetPath!);
+    const folder = synthesized.codeFolder(property);
+    expect(existsSync(join(folder, BUNDLE_FILE)), property).toBe(true);
+    assets.add(folder);
     const target = join(LOADED, name);
     mkdirSync(target, { recursive: true });
     for (const file of [BUNDLE_FILE, `${BUNDLE_FILE}.map`])
-      copyFileSync(join(outdir, assetPath!, file), join(target, file));
+      copyFileSync(join(folder, file), join(target, file));
     files[name] = join(target, BUNDLE_FILE);
   }
-  rmSync(outdir, { recursive: true, force: true });
+  rmSync(synthesized.outdir, { recursive: true, force: true });
   // CDK caches bundling by its options: each function must still get its own code.
-  expect(new Set(assets).size).toBe(Object.keys(FUNCTIONS).length);
+  expect(assets.size).toBe(Object.keys(FUNCTIONS).length);
   return files;
 }
 
