@@ -27,7 +27,7 @@ import { figure, type Figure } from '../report.js';
 import { fileNode } from '../seed.js';
 
 const TABLE_PREFIX = 'bench-webhooks';
-/** Webhooks sharing the receiver: with one, a claim of 16 sends 4, keeps 4 waiting, leaves 8 leased (25 s). */
+/** Webhooks sharing the receiver: with one, a claim of 16 sends 4, keeps 4 waiting, gives 8 back. */
 const HOOKS = 4;
 /** The worker's default sends in flight (DeliveryWorker `concurrency`); the baseline uses the same. */
 const CONCURRENCY = 16;
