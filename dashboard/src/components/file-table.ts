@@ -22,8 +22,6 @@ interface Props {
   folder: string | undefined;
   selected: string | undefined;
   onOpen: (id: string) => void;
-  /** Bumped by the list on each change. */
-  version: number;
 }
 
 function name(id: string, folder: string | undefined): string {

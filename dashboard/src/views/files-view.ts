@@ -118,7 +118,8 @@ export function FilesView({ session, listing, navigate }: Props) {
   const sites = useSites(session);
   const [formError, setFormError] = useState<string>();
   const [selected, setSelected] = useState<string>();
-  const [version, setVersion] = useState(0);
+  /** Bumped on each change of the list: renders the view (and its table) again. */
+  const [, setVersion] = useState(0);
   const key = JSON.stringify(listing);
   const list = useMemo(() => new FileList(session.api, listing), [session, key]);
   const folder = listing.kind === 'folder' ? listing.folder : undefined;
@@ -218,7 +219,6 @@ export function FilesView({ session, listing, navigate }: Props) {
       <${FileTable}
         key=${key}
         list=${list}
-        version=${version}
         sites=${sites ?? []}
         sitesKnown=${sites !== undefined}
         folder=${folder}
