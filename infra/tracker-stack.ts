@@ -41,7 +41,7 @@ export interface TrackerStackProps extends StackProps {
   readonly logRetention?: RetentionDays;
   /** Optional regional WAFv2 web ACL to associate with the API stage. */
   readonly webAclArn?: string;
-  /** Repository root (package-lock.json, functions/). Default: the parent of infra/. */
+  /** Repository root (functions/, dashboard/, infra/bundling/, node_modules/). Default: the parent of infra/. */
   readonly projectRoot?: string;
   /** Tables refuse deletion and outlive the stack. Set false only for throw-away stacks. Default true. */
   readonly deletionProtection?: boolean;

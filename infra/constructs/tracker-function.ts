@@ -28,7 +28,7 @@ import type { TrackerTables } from './tables.js';
 export type TableAccess = 'read' | 'readWrite';
 
 export interface TrackerFunctionProps {
-  /** Repository root: holds package-lock.json and functions/. */
+  /** Repository root: holds functions/, infra/bundling/ and node_modules/ (esbuild, tsx). */
   readonly projectRoot: string;
   /** The handler module, relative to the project root; it exports `handler`. */
   readonly entry: string;
