@@ -115,6 +115,8 @@ export class FileList {
       else high = mid;
     }
     this.ids.splice(low, 0, id);
+    // The rows after it moved down one: a page read before may now hold a row never read.
+    for (const page of this.nodePages.keys()) if ((page + 1) * NODE_PAGE > low) this.nodePages.delete(page);
   }
 
   private loadIds(page: number): Promise<void> {

@@ -1,12 +1,14 @@
 /**
  * The Files view's rows (dashboard/src/file-list.ts) against the real local tracker, outside a
  * browser, with small pages of ids: a folder is read page by page, a damas search (every id at once)
- * only once, however far down the rows go.
+ * only once, however far down the rows go; a file published into the folder shown moves the rows
+ * after it, and those now on a page already read are read too.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TrackerClient } from '../../client/api-client.js';
 import { Api } from '../../dashboard/src/api.js';
 import { FileList, NODE_PAGE } from '../../dashboard/src/file-list.js';
+import { LiveFeed } from '../../dashboard/src/live.js';
 import type { LocalTracker } from '../../local/runtime.js';
 import { startTestTracker } from '../support/tracker.js';
 
@@ -17,10 +19,12 @@ const ids = Array.from({ length: FILES }, (_, i) => `/many/f${String(i).padStart
 
 let t: LocalTracker;
 let api: Api;
+let client: TrackerClient;
 
 beforeAll(async () => {
   t = await startTestTracker({ auth: 'open' });
-  await new TrackerClient({ server: t.url }).create(ids.map((_id) => ({ _id, tag: 'many' })));
+  client = new TrackerClient({ server: t.url });
+  await client.create(ids.map((_id) => ({ _id, tag: 'many' })));
   api = new Api(t.apiUrl, undefined, () => {});
 });
 afterAll(() => t?.close());
@@ -46,5 +50,29 @@ describe('file list', () => {
     expect(list.count).toBe(FILES);
     expect([...list.ids].sort()).toEqual(ids);
     expect(list.nodes.get(list.ids[FILES - 1]!)?.tag).toBe('many');
+  });
+
+  // Last: it adds a file to the folder.
+  it('reads the rows a new file moves onto a page already read', async () => {
+    const list = new FileList(api, { kind: 'folder', folder: '/many/' }, 2 * NODE_PAGE);
+    await list.start();
+    await list.ensure(FILES - 5, FILES);
+    // Every id is listed; the nodes of rows 100 to 199 are not read.
+    expect(list.ids.includes(undefined)).toBe(false);
+    expect(list.nodes.has(ids[NODE_PAGE]!)).toBe(false);
+    const live = new LiveFeed(api.client, undefined, () => {});
+    live.listen((event) => list.apply(event));
+    const subscribed = new Promise<void>((resolve) =>
+      live.onStatus(() => live.status === 'subscribed' && resolve()),
+    );
+    live.start();
+    await subscribed;
+    await client.create({ _id: '/many/a.exr', tag: 'many' });
+    await expect.poll(() => list.count).toBe(FILES + 1);
+    // Row 199 (never read) is now row 200, on a page already read.
+    expect(list.ids[2 * NODE_PAGE]).toBe(ids[2 * NODE_PAGE - 1]);
+    await list.ensure(2 * NODE_PAGE, 2 * NODE_PAGE + 1);
+    expect(list.nodes.get(ids[2 * NODE_PAGE - 1]!)?.tag).toBe('many');
+    live.stop();
   });
 });
