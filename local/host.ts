@@ -146,6 +146,12 @@ export class LocalHost {
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = targetUrl(req.url);
     const accept = url && this.upgrades.get(url.pathname);
+    if (accept && this.held) {
+      socket.end(
+        'HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: 0\r\n\r\n',
+      );
+      return;
+    }
     if (url && accept) return accept(req, socket, head, url);
     socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   }

@@ -1,6 +1,7 @@
 /**
- * Asset options for a CDK asset built on this machine (never Docker) by one of this folder's scripts:
- * `npx tsx infra/bundling/<script>.ts <args…> <asset folder>`, hashed by what it wrote. The Docker
+ * Asset options for a CDK asset built on this machine (never Docker) by one of the project's scripts:
+ * `npx tsx <script> <args…> <asset folder>` (script relative to the project root), hashed by what
+ * it wrote. The Docker
  * image only satisfies CDK's bundling options; the command (the script and its arguments) is part
  * of CDK's bundling cache key, so assets built by one script with other arguments stay apart.
  */
@@ -17,7 +18,7 @@ export function locallyBundled(projectRoot: string, script: string, args: string
       local: {
         tryBundle(outputDir: string): boolean {
           const tsx = join(projectRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs');
-          const file = join(projectRoot, 'infra', 'bundling', `${script}.ts`);
+          const file = join(projectRoot, script);
           execFileSync(process.execPath, [tsx, file, ...args, outputDir], {
             cwd: projectRoot,
             stdio: 'inherit',

@@ -92,9 +92,9 @@ export class DashboardSite extends Construct {
     new BucketDeployment(this, 'Deploy', {
       destinationBucket: this.bucket,
       sources: [
-        // The page built by infra/bundling/dashboard.ts, hashed by its built files (not by every file of
+        // The page built by dashboard/build.ts, hashed by its built files (not by every file of
         // the repository: node_modules, cdk.out…).
-        Source.asset(props.projectRoot, locallyBundled(props.projectRoot, 'dashboard')),
+        Source.asset(props.projectRoot, locallyBundled(props.projectRoot, 'dashboard/build.ts')),
         Source.jsonData('config.json', { apiUrl: props.apiUrl, eventsUrl: props.eventsUrl }),
       ],
       distribution: this.distribution,

@@ -67,7 +67,10 @@ export class TrackerFunction extends Construct {
     const tables = granted.map(([key, access]) => ({ key, access, table: props.tables.byKey[key] }));
     this.function = new LambdaFunction(this, 'Function', {
       // infra/bundling/bundle.ts; the entry keeps each function's bundle apart in CDK's bundling cache.
-      code: Code.fromAsset(props.projectRoot, locallyBundled(props.projectRoot, 'bundle', [props.entry])),
+      code: Code.fromAsset(
+        props.projectRoot,
+        locallyBundled(props.projectRoot, 'infra/bundling/bundle.ts', [props.entry]),
+      ),
       handler: 'index.handler',
       description: props.description,
       runtime: Runtime.NODEJS_22_X,

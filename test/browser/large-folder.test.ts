@@ -49,9 +49,13 @@ describe.skipIf(!hasChromium)('a large folder', () => {
   const reads: string[] = [];
 
   it('measures the time to first render with the page’s own mark', async () => {
-    const ms = await firstRenderMs(`${f.tracker.url}/`, FOLDER, { token: f.tokens.ada, browser });
+    // A bounded wait (it throws past 30 s), not a timing assertion: the benchmark reports the figure.
+    const ms = await firstRenderMs(`${f.tracker.url}/`, FOLDER, {
+      token: f.tokens.ada,
+      browser,
+      timeoutMs: 30_000,
+    });
     expect(ms).toBeGreaterThan(0);
-    expect(ms).toBeLessThan(30_000);
     await expect(
       firstRenderMs(`${f.tracker.url}/`, FOLDER, { token: 'bad', browser, timeoutMs: 10_000 }),
     ).rejects.toThrow();

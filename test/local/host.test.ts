@@ -25,8 +25,12 @@ async function rawStatusLine(url: string, request: string): Promise<string> {
 
 describe('LocalHost', () => {
   it('answers 503 with Retry-After while held (port bound, tables not ready), then serves', async () => {
-    host = new LocalHost({ held: true }).mount('/api', async (_req, res) => void res.end('served'));
+    host = new LocalHost({ held: true })
+      .mount('/api', async (_req, res) => void res.end('served'))
+      .mountUpgrade('/ws', (_req, socket) => void socket.end('HTTP/1.1 101 Switching Protocols\r\n\r\n'));
     const url = await host.listen('127.0.0.1', 0);
+    const upgrade = 'GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n';
+    expect(await rawStatusLine(url, upgrade)).toBe('HTTP/1.1 503 Service Unavailable');
     const early = await fetch(`${url}/api/read/x`);
     expect(early.status).toBe(503);
     expect(early.headers.get('retry-after')).toBe('1');
