@@ -159,19 +159,24 @@ export class DynamoNodeStore implements NodeStore {
       ...updateExpression(set, remove),
       ConditionExpression: 'attribute_exists(pk)',
     };
-    try {
-      await this.runner.write(() =>
-        this.db.send(
-          new TransactWriteCommand({
-            TransactItems: [{ Update: update }, { Put: conditionalPut(this.table, child) }],
-            ...CAPACITY,
-          }),
-        ),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailed(error)) return false;
-      throw error;
+    // A concurrent write to the node (a claim, a result) cancels the transaction: try again, as create does.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.runner.write(() =>
+          this.db.send(
+            new TransactWriteCommand({
+              TransactItems: [{ Update: update }, { Put: conditionalPut(this.table, child) }],
+              ...CAPACITY,
+            }),
+          ),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionFailed(error)) return false;
+        if (!isRetryableTransaction(error)) throw error;
+        if (attempt >= 8) throw unavailable(`the change of ${id} kept conflicting with other writes`, error);
+        await sleep(backoff(attempt + 1));
+      }
     }
   }
 
