@@ -18,6 +18,8 @@ const SITES = ['A', 'B', 'C'];
 const PREFIX = `agents${process.pid}`;
 /** Large enough to interrupt mid-way at --bwlimit=20m. */
 const BIG = 96 * 1024 * 1024;
+/** Waits for transfers slowed down on purpose (--bwlimit). */
+const SLOW_MS = 60_000;
 let dir: string;
 let sshd: Sshd;
 let t: LocalTracker;
@@ -226,7 +228,7 @@ describe('three sites', () => {
     expect(kept).toBeLessThan(BIG);
     expect(existsSync(at('B', 'big/one.bin'))).toBe(false);
     agents.B = h.start(sites.B!);
-    await waitLong(() => sameAt('big/one.bin', 'A', 'B'), 'the whole file at B after the restart');
+    await until(() => sameAt('big/one.bin', 'A', 'B'), 'the whole file at B after the restart', SLOW_MS);
     const pull = agents.B.find('rsync finished').find((line) => (line.bytesReceived as number) > 0)!;
     expect(pull.bytesReceived).toBeLessThan(BIG - kept / 2); // resumed: what was kept is not sent again
     await api('PUT', 'update', { _id: 'vol-B', rsync_args: null });
@@ -242,15 +244,19 @@ describe('three sites', () => {
     await until(async () => ((await stat(partial).catch(() => null))?.size ?? 0) > 0, 'C pulling');
     const port = Number(new URL(t.url).port);
     await t.close();
-    await waitLong(() => sameAt('big/two.bin', 'A', 'C'), 'the file at C while the tracker is down');
+    await until(() => sameAt('big/two.bin', 'A', 'C'), 'the file at C while the tracker is down', SLOW_MS);
     const outbox = await readFile(at('C', '.syncplanet/state/outbox.jsonl'), 'utf8');
     expect(outbox).toContain('/big/two.bin');
     t = await startTestTracker({ auth: 'jwt', tablePrefix: PREFIX, port });
     h.tracker = t;
-    const synced = await waitLong(async () => {
-      const n = await node('/big/two.bin');
-      return typeof n.synced_C === 'number' && n;
-    }, 'synced_C after the tracker came back');
+    const synced = await until(
+      async () => {
+        const n = await node('/big/two.bin');
+        return typeof n.synced_C === 'number' && n;
+      },
+      'synced_C after the tracker came back',
+      SLOW_MS,
+    );
     expect(synced.syncError_C).toBeUndefined();
     await api('PUT', 'update', { _id: 'vol-C', rsync_args: null });
   });
@@ -345,14 +351,3 @@ describe('three sites', () => {
     expect(existsSync(at('B', 'after-rekey.txt'))).toBe(false);
   });
 });
-
-/** Like until, for transfers slowed down on purpose (up to a minute). */
-async function waitLong<T>(check: () => Promise<T | undefined | false>, what: string): Promise<T> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}

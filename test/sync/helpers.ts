@@ -6,9 +6,13 @@ import { call, startTestTracker, type Reply } from '../support/tracker.js';
 
 const WAIT_MS = 20_000;
 
-/** Polls `check` until it answers something other than undefined/false; fails after 20 s. */
-export async function until<T>(check: () => Promise<T | undefined | false>, what: string): Promise<T> {
-  const deadline = Date.now() + WAIT_MS;
+/** Polls `check` until it answers something other than undefined/false; fails after `ms` (20 s). */
+export async function until<T>(
+  check: () => Promise<T | undefined | false>,
+  what: string,
+  ms = WAIT_MS,
+): Promise<T> {
+  const deadline = Date.now() + ms;
   for (;;) {
     const value = await check();
     if (value !== undefined && value !== false) return value;
