@@ -69,7 +69,7 @@ requests made in the same run:
                dashboard (16)
   --json FILE  also write {machine, date, quick,
                figures: [{name, value, unit, baseline?, ratio?,
-                          goal?: {below, met} | {ratioAtMost, met}}]}
+                          goal?: {below, met} | {ratioAtMost, met} | {ratioAtLeast, met}}]}
   --help       this text`;
 
 const GROUPS = ['tracker', 'agent-scan', 'agent-transfer', 'dashboard'];

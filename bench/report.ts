@@ -16,8 +16,11 @@ export interface Figure {
   about?: string;
 }
 
-/** The value should be below `below` (same unit), or the ratio at most `ratioAtMost`. */
-export type Goal = { below: number; met: boolean } | { ratioAtMost: number; met: boolean };
+/** The value should be below `below` (same unit), or the ratio at most `ratioAtMost` / at least `ratioAtLeast`. */
+export type Goal =
+  | { below: number; met: boolean }
+  | { ratioAtMost: number; met: boolean }
+  | { ratioAtLeast: number; met: boolean };
 
 export function figure(name: string, value: number, unit: string, about: string, baseline?: number): Figure {
   if (baseline === undefined) return { name, value, unit, about };
@@ -36,10 +39,20 @@ export const withRatioGoal = (f: Figure, atMost: number): Figure => ({
   goal: { ratioAtMost: atMost, met: f.ratio !== undefined && f.ratio <= atMost },
 });
 
+/** The figure with a goal on its ratio: it should be at least `atLeast`. */
+export const withRatioAtLeast = (f: Figure, atLeast: number): Figure => ({
+  ...f,
+  goal: { ratioAtLeast: atLeast, met: f.ratio !== undefined && f.ratio >= atLeast },
+});
+
 function formatGoal({ goal, unit }: Figure): string {
   if (!goal) return '';
   const limit =
-    'below' in goal ? `< ${goal.below.toLocaleString('en-US')} ${unit}` : `ratio ≤ ${goal.ratioAtMost}`;
+    'below' in goal
+      ? `< ${goal.below.toLocaleString('en-US')} ${unit}`
+      : 'ratioAtMost' in goal
+        ? `ratio ≤ ${goal.ratioAtMost}`
+        : `ratio ≥ ${goal.ratioAtLeast}`;
   return `${limit}: ${goal.met ? 'met' : 'MISSED'}`;
 }
 

@@ -26,7 +26,7 @@ import { localTableNames } from '../../functions/store/schema.js';
 import { AgentRig, tempDir, type AgentBench, type AgentProcess } from '../agent-rig.js';
 import { DYNAMO_CONCURRENCY } from '../context.js';
 import { chunk, median, now, pool, timed } from '../measure.js';
-import { figure, type Figure } from '../report.js';
+import { figure, withRatioAtLeast, type Figure } from '../report.js';
 import { rawClaim } from '../sync-seed.js';
 
 const run = promisify(execFile);
@@ -112,12 +112,15 @@ class Transfers {
     const what = describe(c);
     const rounds = c.rounds > 1 ? `; median of ${c.rounds} rounds, each on new files` : '';
     return [
-      figure(
-        `agent.propagate.${c.name}`,
-        speed(agentMs),
-        unit,
-        `${what} from "all claimable at B" to synced_B on every file, by B's agent (claims of ${AMOUNT}, one rsync per claim, results) pulling from A through the sshd; baseline: the floor, one plain rsync -r -t of the same folder over the same sshd (median of runs before and after the agents') + two raw conditional UpdateItems per file (claim, result; batches of ${AMOUNT}, ${DYNAMO_CONCURRENCY} in flight) on the same DynamoDB Local${rounds}; ratio = floor time / agent time, goal ≥ ${c.goal}`,
-        speed(rsyncMs + writesMs),
+      withRatioAtLeast(
+        figure(
+          `agent.propagate.${c.name}`,
+          speed(agentMs),
+          unit,
+          `${what} from "all claimable at B" to synced_B on every file, by B's agent (claims of ${AMOUNT}, one rsync per claim, results) pulling from A through the sshd; baseline: the floor, one plain rsync -r -t of the same folder over the same sshd (median of runs before and after the agents') + two raw conditional UpdateItems per file (claim, result; batches of ${AMOUNT}, ${DYNAMO_CONCURRENCY} in flight) on the same DynamoDB Local${rounds}; ratio = floor time / agent time, goal ≥ ${c.goal}`,
+          speed(rsyncMs + writesMs),
+        ),
+        c.goal,
       ),
       figure(
         `agent.propagate.${c.name}.vs_rsync`,
