@@ -4,7 +4,8 @@
  * keeps results in the outbox; SIGTERM stops the running rsync (which keeps its partial file) and
  * says goodbye with `agentStatus: off`.
  */
-import { mkdir, statfs, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, statfs, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
@@ -14,6 +15,7 @@ import type { AgentContext, AgentOptions } from './context.js';
 import { LocalIndex } from './local-index.js';
 import { Outbox } from './outbox.js';
 import { PRIVATE_DIR } from './paths.js';
+import { closeSshMasters, MAX_CONTROL_DIR } from './rsync.js';
 import { scan, type ScanSummary } from './scan.js';
 import { AgentTracker } from './tracker.js';
 import { claimLimit, transferRound } from './transfer.js';
@@ -59,7 +61,12 @@ export async function runAgent(options: AgentOptions, log: Logger, signal: Abort
     volume: { _id: '' },
     globals: undefined,
     staging,
-    knownHosts: join(options.stateDir, 'known_hosts'),
+    ssh: {
+      key: options.sshKey,
+      knownHosts: join(options.stateDir, 'known_hosts'),
+      controlDir: await sshControlDir(options.stateDir),
+    },
+    peers: new Map(),
     signal,
   };
   const total: RunSummary = {
@@ -124,6 +131,8 @@ export async function runAgent(options: AgentOptions, log: Logger, signal: Abort
   } finally {
     clearInterval(health);
     events?.close();
+    await endBurst(ctx);
+    await rm(ctx.ssh.controlDir!, { recursive: true, force: true });
     await index.save().catch(() => {});
     await ctx.tracker.heartbeat({ agentStatus: 'off' }).catch(() => {});
   }
@@ -152,28 +161,39 @@ async function connect(ctx: AgentContext, startTime: number, listening: boolean)
 
 /** Reception then emission rounds while claims come back full (more work is waiting). */
 async function transfers(ctx: AgentContext, total: RunSummary): Promise<void> {
-  for (const direction of ['reception', 'emission'] as const) {
-    for (let round = 0; round < (ctx.options.once ? 1 : MAX_ROUNDS) && !ctx.signal.aborted; round++) {
-      const summary = await transferRound(ctx, direction);
-      if (direction === 'reception') {
-        total.received += summary.done;
-        total.receivedBytes += summary.bytes;
-      } else {
-        total.sent += summary.done;
-        total.sentBytes += summary.bytes;
+  try {
+    for (const direction of ['reception', 'emission'] as const) {
+      for (let round = 0; round < (ctx.options.once ? 1 : MAX_ROUNDS) && !ctx.signal.aborted; round++) {
+        const summary = await transferRound(ctx, direction);
+        if (direction === 'reception') {
+          total.received += summary.done;
+          total.receivedBytes += summary.bytes;
+        } else {
+          total.sent += summary.done;
+          total.sentBytes += summary.bytes;
+        }
+        total.errors += summary.failed;
+        if (summary.claimed > 0) {
+          await ctx.outbox.flush();
+          await ctx.tracker.heartbeat({
+            [`last_${direction}`]: Date.now(),
+            [`exit_${direction}`]: summary.failed ? 23 : 0,
+          });
+        }
+        // Fewer pairs than a round asks for: none are left waiting.
+        if (summary.claimed === 0 || summary.claimed < claimLimit(ctx.volume, direction)) break;
       }
-      total.errors += summary.failed;
-      if (summary.claimed > 0) {
-        await ctx.outbox.flush();
-        await ctx.tracker.heartbeat({
-          [`last_${direction}`]: Date.now(),
-          [`exit_${direction}`]: summary.failed ? 23 : 0,
-        });
-      }
-      // Fewer pairs than a round asks for: none are left waiting.
-      if (summary.claimed === 0 || summary.claimed < claimLimit(ctx.volume, direction)) break;
     }
+  } finally {
+    await endBurst(ctx);
   }
+}
+
+/** Closes the ssh connections the rounds shared: the next burst checks the peers' host keys afresh. */
+async function endBurst(ctx: AgentContext): Promise<void> {
+  if (ctx.peers.size === 0) return;
+  await closeSshMasters(ctx.peers.values(), ctx.ssh);
+  ctx.peers.clear();
 }
 
 function addScan(total: RunSummary, s: ScanSummary): void {
@@ -205,6 +225,18 @@ function listen(ctx: AgentContext, wake: Wake): Subscription {
     }
   })();
   return subscription;
+}
+
+/**
+ * A private folder for ssh's control sockets (each opens a session on a peer): `<state>/ssh`, emptied
+ * of a crashed run's stale sockets, or a fresh temporary folder when that path is too long for a socket.
+ */
+async function sshControlDir(stateDir: string): Promise<string> {
+  const dir = join(stateDir, 'ssh');
+  if (dir.length > MAX_CONTROL_DIR) return mkdtemp(join(tmpdir(), 'syncplanet-ssh-'));
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { mode: 0o700 });
+  return dir;
 }
 
 async function writeHealth(stateDir: string, what: string): Promise<void> {

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Node } from '../client/types.js';
 import type { LocalIndex } from './local-index.js';
 import type { Outbox } from './outbox.js';
+import type { Remote, SshSettings } from './rsync.js';
 import type { AgentTracker } from './tracker.js';
 
 export interface AgentOptions {
@@ -38,6 +39,8 @@ export interface AgentContext {
   globals: Node | undefined;
   /** `<root>/.syncplanet/incoming`: where pulls are written before being renamed into place. */
   staging: string;
-  knownHosts: string;
+  ssh: SshSettings;
+  /** Peers reached since the last `closeSshMasters` (their shared ssh connections), by `user@host:port`. */
+  peers: Map<string, Remote>;
   signal: AbortSignal;
 }

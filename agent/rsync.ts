@@ -49,14 +49,31 @@ export interface SshSettings {
   key?: string | undefined;
   /** Pinned host keys: first use recorded, a changed key refused. */
   knownHosts: string;
+  /**
+   * A private folder (0700) for ssh's control sockets: the first rsync to a peer opens a connection
+   * the next ones reuse (ssh `ControlMaster`), so a burst of rounds pays for one ssh handshake. The
+   * caller ends the masters with `closeSshMasters` when the burst is over.
+   */
+  controlDir?: string | undefined;
 }
+
+/** A unix socket path must fit in 108 bytes: ssh's `%C` is 40 characters. */
+export const MAX_CONTROL_DIR = 60;
+/** An agent that dies without closing its masters leaves them for at most this idle time. */
+const CONTROL_PERSIST_S = 30;
+
+const quote = (path: string) => {
+  if (path.includes("'")) throw new SetupRefused(`ssh path ${path} must not contain a single quote`);
+  return `'${path}'`;
+};
+
+/** Where ssh keeps a peer's shared connection; none when the folder is unset or too long for a socket. */
+const controlPath = (ssh: SshSettings): string | undefined =>
+  ssh.controlDir && ssh.controlDir.length <= MAX_CONTROL_DIR ? `${ssh.controlDir}/%C` : undefined;
 
 /** The `-e` value: ssh in batch mode with the key and pinned host keys (quoted for rsync's splitter). */
 export function sshCommand(remote: Remote, ssh: SshSettings): string {
-  const quote = (path: string) => {
-    if (path.includes("'")) throw new SetupRefused(`ssh path ${path} must not contain a single quote`);
-    return `'${path}'`;
-  };
+  const control = controlPath(ssh);
   return [
     'ssh',
     '-p',
@@ -78,7 +95,29 @@ export function sshCommand(remote: Remote, ssh: SshSettings): string {
     '-o',
     'ServerAliveCountMax=4',
     ...(ssh.key ? ['-o', 'IdentitiesOnly=yes', '-i', quote(ssh.key)] : []),
+    ...(control
+      ? ['-o', `ControlPath=${quote(control)}`, '-o', 'ControlMaster=auto', '-o', `ControlPersist=${CONTROL_PERSIST_S}`]
+      : []),
   ].join(' ');
+}
+
+/**
+ * Ends the shared connections to these peers (`ssh -O exit`), so the next burst connects afresh and
+ * checks the pinned host key again. A peer without a master is skipped by ssh itself.
+ */
+export async function closeSshMasters(remotes: Iterable<Remote>, ssh: SshSettings): Promise<void> {
+  const control = controlPath(ssh);
+  if (!control) return;
+  await Promise.all(
+    [...remotes].map(
+      (remote) =>
+        new Promise<void>((done) => {
+          const host = remote.host.replace(/^\[(.*)\]$/, '$1'); // as rsync hands it to ssh
+          const args = ['-o', `ControlPath=${control}`, '-O', 'exit', '-p', String(remote.port), '-l', remote.user, '--', host];
+          spawn('ssh', args, { stdio: 'ignore' }).on('close', () => done()).on('error', () => done());
+        }),
+    ),
+  );
 }
 
 export interface RsyncJob {

@@ -115,7 +115,7 @@ async function transferGroup(
   }
   if (paths.size === 0) return results;
   const peer = direction === 'reception' ? group[0]!.source.url : group[0]!.destination.url;
-  const ssh = { key: ctx.options.sshKey, knownHosts: ctx.knownHosts };
+  const { ssh } = ctx;
   let remote: Remote;
   let extraArgs: string[];
   try {
@@ -129,6 +129,7 @@ async function transferGroup(
     ctx.log.error({ err: error.message }, 'cannot transfer');
     return [...results, ...[...paths.values()].map((c) => failure(c, USAGE_CODE, error.message, direction))];
   }
+  ctx.peers.set(`${remote.user}@${remote.host}:${remote.port}`, remote);
   const outcome = await runRsync({
     remote,
     direction: direction === 'reception' ? 'pull' : 'push',

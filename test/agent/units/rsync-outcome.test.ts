@@ -8,6 +8,7 @@ import {
   readOutcome,
   rsyncArgs,
   sshCommand,
+  MAX_CONTROL_DIR,
   type Remote,
   type RsyncJob,
 } from '../../../agent/rsync.js';
@@ -285,8 +286,20 @@ describe('sshCommand', () => {
     expect(command).toContain("-o IdentitiesOnly=yes -i '/keys/my key'");
   });
 
+  it('shares one connection per peer through a control socket in the given folder', () => {
+    const command = sshCommand(remote, { knownHosts: '/k', controlDir: '/state/ssh' });
+    expect(command).toContain("-o ControlPath='/state/ssh/%C' -o ControlMaster=auto -o ControlPersist=30");
+    expect(sshCommand(remote, { knownHosts: '/k' })).not.toContain('Control');
+  });
+
+  it('connects without sharing when the control folder is too long for a socket path', () => {
+    const command = sshCommand(remote, { knownHosts: '/k', controlDir: `/${'d'.repeat(MAX_CONTROL_DIR)}` });
+    expect(command).not.toContain('Control');
+  });
+
   it('refuses a path with a single quote', () => {
     expect(() => sshCommand(remote, { knownHosts: "/state/it's/known_hosts" })).toThrow('single quote');
+    expect(() => sshCommand(remote, { knownHosts: '/k', controlDir: "/it's" })).toThrow('single quote');
     expect(() => sshCommand(remote, { key: "/keys/o'key", knownHosts: '/k' })).toThrow('single quote');
   });
 });
