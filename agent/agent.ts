@@ -27,6 +27,8 @@ const MAX_BACKOFF_S = 60;
 const HEALTH_EVERY_MS = 15_000;
 const DEFAULT_SCAN_INTERVAL_S = 60;
 const DEBOUNCE_MS = 200;
+/** How often a burst of rounds stamps the volume's `last_reception` / `last_emission`. */
+const STAMP_EVERY_MS = 5_000;
 
 export interface RunSummary {
   scanned: number;
@@ -159,10 +161,24 @@ async function connect(ctx: AgentContext, startTime: number, listening: boolean)
   await ctx.outbox.flush();
 }
 
-/** Reception then emission rounds while claims come back full (more work is waiting). */
+/**
+ * Reception then emission rounds while claims come back full (more work is waiting). A round's
+ * results are sent while the next round claims and copies; the volume's `last_<direction>` is
+ * stamped at most every few seconds and when the direction is done.
+ */
 async function transfers(ctx: AgentContext, total: RunSummary): Promise<void> {
+  let sending: Promise<unknown> = Promise.resolve();
   try {
     for (const direction of ['reception', 'emission'] as const) {
+      let failed = 0;
+      let stamped = Date.now();
+      let unstamped = false;
+      const stamp = async () => {
+        await ctx.tracker.heartbeat({ [`last_${direction}`]: Date.now(), [`exit_${direction}`]: failed ? 23 : 0 });
+        stamped = Date.now();
+        unstamped = false;
+        failed = 0;
+      };
       for (let round = 0; round < (ctx.options.once ? 1 : MAX_ROUNDS) && !ctx.signal.aborted; round++) {
         const summary = await transferRound(ctx, direction);
         if (direction === 'reception') {
@@ -173,18 +189,22 @@ async function transfers(ctx: AgentContext, total: RunSummary): Promise<void> {
           total.sentBytes += summary.bytes;
         }
         total.errors += summary.failed;
+        failed += summary.failed;
         if (summary.claimed > 0) {
-          await ctx.outbox.flush();
-          await ctx.tracker.heartbeat({
-            [`last_${direction}`]: Date.now(),
-            [`exit_${direction}`]: summary.failed ? 23 : 0,
-          });
+          await sending; // a failed send stops the burst: the loop backs off, the outbox keeps the results
+          sending = ctx.outbox.flush();
+          sending.catch(() => {}); // awaited above or below
+          unstamped = true;
+          if (Date.now() - stamped >= STAMP_EVERY_MS) await stamp();
         }
         // Fewer pairs than a round asks for: none are left waiting.
         if (summary.claimed === 0 || summary.claimed < claimLimit(ctx.volume, direction)) break;
       }
+      await sending;
+      if (unstamped) await stamp();
     }
   } finally {
+    await sending.catch(() => {});
     await endBurst(ctx);
   }
 }

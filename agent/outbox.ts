@@ -16,6 +16,9 @@ const REFUSALS = new Set([400, 404, 409, 413]);
 
 export class Outbox {
   private pending: TransferResult[] = [];
+  /** The journal's last write, and the last flush: each waits for the one before, so none interleave. */
+  private writing: Promise<unknown> = Promise.resolve();
+  private flushing: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly file: string,
@@ -48,12 +51,23 @@ export class Outbox {
   /** Journals the results; they are sent by the next flush. */
   async add(results: TransferResult[]): Promise<void> {
     if (results.length === 0) return;
-    await appendFile(this.file, results.map((r) => JSON.stringify(r) + '\n').join(''), { flush: true });
-    this.pending.push(...results);
+    await this.exclusive(async () => {
+      await appendFile(this.file, results.map((r) => JSON.stringify(r) + '\n').join(''), { flush: true });
+      this.pending.push(...results);
+    });
   }
 
-  /** Sends everything pending; throws (keeping what is unsent) when the tracker cannot be reached. */
-  async flush(): Promise<number> {
+  /**
+   * Sends everything pending; throws (keeping what is unsent) when the tracker cannot be reached.
+   * May run while the next round adds results: flushes queue behind one another.
+   */
+  flush(): Promise<number> {
+    const run = this.flushing.then(() => this.flushNow());
+    this.flushing = run.catch(() => {});
+    return run;
+  }
+
+  private async flushNow(): Promise<number> {
     let sent = 0;
     while (this.pending.length > 0) {
       const batch = this.pending.slice(0, BATCH);
@@ -70,16 +84,20 @@ export class Outbox {
           'results refused',
         );
       }
-      this.pending = this.pending.slice(batch.length);
       sent += batch.length;
-      await this.rewrite();
+      await this.exclusive(async () => {
+        this.pending = this.pending.slice(batch.length); // results added meanwhile stay, at the end
+        const temporary = `${this.file}.tmp`;
+        await writeFile(temporary, this.pending.map((r) => JSON.stringify(r) + '\n').join(''), { flush: true });
+        await rename(temporary, this.file);
+      });
     }
     return sent;
   }
 
-  private async rewrite(): Promise<void> {
-    const temporary = `${this.file}.tmp`;
-    await writeFile(temporary, this.pending.map((r) => JSON.stringify(r) + '\n').join(''), { flush: true });
-    await rename(temporary, this.file);
+  private exclusive(write: () => Promise<void>): Promise<void> {
+    const run = this.writing.then(write);
+    this.writing = run.catch(() => {});
+    return run;
   }
 }

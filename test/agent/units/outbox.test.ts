@@ -180,6 +180,31 @@ describe('Outbox', () => {
     expect(outbox.size).toBe(0);
   });
 
+  it('queues a flush behind one in flight, so no result is sent twice', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const batches: TransferResult[][] = [];
+    const outbox = new Outbox(
+      file,
+      async (batch) => {
+        batches.push(batch);
+        await gate;
+        return batch.map((r) => r._id);
+      },
+      log,
+    );
+    await outbox.add(results(2));
+    const first = outbox.flush();
+    await outbox.add(results(1, 2));
+    const second = outbox.flush();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(batches).toHaveLength(1); // the second waits for the first
+    release();
+    expect([await first, await second]).toEqual([3, 0]);
+    expect(batches).toEqual([results(2), results(1, 2)]);
+    expect(await journal()).toEqual([]);
+  });
+
   it('ignores a torn last line (a crash mid-append)', async () => {
     const [a, b] = results(2);
     await writeFile(file, `${JSON.stringify(a)}\n${JSON.stringify(b)}\n{"_id":"/shots/torn.exr","ok":tr`);
