@@ -102,15 +102,24 @@ async function transferGroup(
 ): Promise<TransferResult[]> {
   const results: TransferResult[] = [];
   const paths = new Map<string, ClaimedPair>();
-  for (const claim of group) {
-    try {
-      const rel = relativePath(claim._id);
-      await finalPath(ctx.options.root, rel);
-      paths.set(claim._id.endsWith('/') ? `${rel}/` : rel, claim); // rsync's entry: a package ends with /
-    } catch (error) {
-      if (!(error instanceof PathRefused)) throw error;
-      ctx.log.warn({ id: claim._id, err: error.message }, 'refused a path');
-      results.push(failure(claim, REFUSED_CODE, `refused: ${error.message}`, direction));
+  // Checked together (the file system answers them in parallel); the check is repeated when placing.
+  const checked = await Promise.all(
+    group.map(async (claim) => {
+      try {
+        const rel = relativePath(claim._id);
+        await finalPath(ctx.options.root, rel);
+        return { claim, entry: claim._id.endsWith('/') ? `${rel}/` : rel }; // rsync's entry: a package ends with /
+      } catch (error) {
+        if (!(error instanceof PathRefused)) throw error;
+        return { claim, refused: error };
+      }
+    }),
+  );
+  for (const { claim, entry, refused } of checked) {
+    if (entry !== undefined) paths.set(entry, claim);
+    else {
+      ctx.log.warn({ id: claim._id, err: refused.message }, 'refused a path');
+      results.push(failure(claim, REFUSED_CODE, `refused: ${refused.message}`, direction));
     }
   }
   if (paths.size === 0) return results;

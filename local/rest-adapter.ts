@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { payloadTooLarge } from '../functions/core/errors.js';
+import { payloadTooLarge, timedOut } from '../functions/core/errors.js';
 import { MAX_BODY_BYTES } from '../functions/core/limits.js';
 import { sendError, type HttpMount } from './host.js';
 
@@ -13,8 +13,11 @@ export type RestHandler = (event: APIGatewayProxyEvent, context: Context) => Pro
 /** API Gateway's integration timeout; the local context reports the same remaining time. */
 const GATEWAY_TIMEOUT_MS = 29_000;
 
-/** A host mount that hands every request under its prefix (`/api`) to the REST handler. */
-export function restMount(handler: RestHandler, prefix = '/api'): HttpMount {
+/**
+ * A host mount that hands every request under its prefix (`/api`) to the REST handler, which has
+ * `timeoutMs` (API Gateway's 29 s) to answer.
+ */
+export function restMount(handler: RestHandler, prefix = '/api', timeoutMs = GATEWAY_TIMEOUT_MS): HttpMount {
   return async (req, res, url) => {
     const body = await readBody(req);
     if (body === undefined) {
@@ -23,7 +26,17 @@ export function restMount(handler: RestHandler, prefix = '/api'): HttpMount {
         Connection: 'close',
       });
     }
-    const result = await handler(toEvent(req, url, body, prefix), lambdaContext());
+    const result = await handler(toEvent(req, url, body, prefix), lambdaContext(timeoutMs)).catch(
+      (error: unknown) => {
+        // middy ends the invocation just before the deadline, as API Gateway stops waiting (its 504).
+        if (
+          (error as Error).name === 'TimeoutError' &&
+          (error as { cause?: { package?: string } }).cause?.package === '@middy/core'
+        )
+          throw timedOut(`${req.method} ${url.pathname} ran past ${timeoutMs / 1000} s`, error);
+        throw error;
+      },
+    );
     res.writeHead(result.statusCode, { ...result.headers } as Record<string, string>);
     res.end(result.body);
   };
@@ -82,8 +95,8 @@ function toEvent(req: IncomingMessage, url: URL, body: string, prefix: string): 
   };
 }
 
-function lambdaContext(): Context {
-  const deadline = Date.now() + GATEWAY_TIMEOUT_MS;
+function lambdaContext(timeoutMs: number): Context {
+  const deadline = Date.now() + timeoutMs;
   return {
     functionName: 'tracker-api-local',
     getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),

@@ -31,6 +31,13 @@ export const ERROR_TABLE = {
     frame: 'unavailable',
     title: 'the database is unavailable or throttled; retry later',
   },
+  // The request ran past API Gateway's 29 s: work already done stays done (a batch may be partly written).
+  timedOut: {
+    status: 504,
+    exitCode: 60,
+    frame: 'timed_out',
+    title: 'the request took longer than the API allows (29 s); read back what was written before retrying',
+  },
 } as const satisfies Record<string, ErrorRow>;
 
 export interface ErrorRow {
@@ -95,6 +102,7 @@ export const conflict = factory('conflict');
 export const payloadTooLarge = factory('payloadTooLarge');
 export const unavailable = factory('unavailable');
 export const gone = factory('gone');
+export const timedOut = factory('timedOut');
 
 /** Normalises anything thrown into a TrackerError; unknown errors become `internal`, keeping their cause. */
 export function toTrackerError(error: unknown): TrackerError {

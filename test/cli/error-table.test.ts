@@ -33,10 +33,11 @@ const servers: Server[] = [];
 const logged: unknown[] = [];
 let downUrl: string;
 let buggyUrl: string;
+let stuckUrl: string;
 
 /** A tracker host on 127.0.0.1 around a REST handler; answers its base URL. */
-async function host(handler: Parameters<typeof restMount>[0]): Promise<string> {
-  const local = new LocalHost().mount('/api', restMount(handler));
+async function host(handler: Parameters<typeof restMount>[0], timeoutMs?: number): Promise<string> {
+  const local = new LocalHost().mount('/api', restMount(handler, '/api', timeoutMs));
   hosts.push(local);
   return local.listen('127.0.0.1', 0);
 }
@@ -80,6 +81,19 @@ beforeAll(async () => {
   const auth = new Authenticator('open', buggy, t.tracker.authStore);
   buggyUrl = await host(
     createApiHandler({ store: buggy, auth, authorMode: false, log: (_m, e) => logged.push(e) }),
+  );
+
+  // The real handler over a store that never answers, behind a gateway that waits 300 ms.
+  const stuck: NodeStore = Object.assign(Object.create(t.tracker.store) as NodeStore, {
+    getMany: () => new Promise(() => {}),
+  });
+  stuckUrl = await host(
+    createApiHandler({
+      store: stuck,
+      auth: new Authenticator('open', stuck, t.tracker.authStore),
+      authorMode: false,
+    }),
+    300,
   );
 }, 120_000);
 
@@ -162,6 +176,11 @@ const CASES = {
     http: () => call({ apiUrl: `${downUrl}/api/` }, 'GET', 'read/x'),
     text: /^Read error: the database is unavailable or throttled; retry later$/,
     cli: () => damas(['-s', downUrl, 'read', '"/x"']),
+  },
+  timedOut: {
+    http: () => call({ apiUrl: `${stuckUrl}/api/` }, 'GET', 'read/x'),
+    text: /^Request error: the request took longer than the API allows \(29 s\)/,
+    cli: () => damas(['-s', stuckUrl, 'read', '"/x"']),
   },
 } satisfies Record<ErrorCode, Case>;
 
