@@ -56,6 +56,9 @@ export async function startSshd(dir: string, opts: SshdOptions = {}): Promise<Ss
       'UsePAM no',
       'StrictModes no',
       'LogLevel VERBOSE',
+      // A sync account's home, not this machine's: root's ~/.bashrc here runs `pyenv init`, ~0.5 s
+      // per ssh session (bash reads it for commands run over ssh), which would dwarf rsync itself.
+      `SetEnv HOME=${dir}`,
       '',
     ].join('\n'),
   );
