@@ -174,7 +174,10 @@ async function transfers(ctx: AgentContext, total: RunSummary): Promise<void> {
       let stamped = Date.now();
       let unstamped = false;
       const stamp = async () => {
-        await ctx.tracker.heartbeat({ [`last_${direction}`]: Date.now(), [`exit_${direction}`]: failed ? 23 : 0 });
+        await ctx.tracker.heartbeat({
+          [`last_${direction}`]: Date.now(),
+          [`exit_${direction}`]: failed ? 23 : 0,
+        });
         stamped = Date.now();
         unstamped = false;
         failed = 0;

@@ -88,7 +88,9 @@ export class Outbox {
       await this.exclusive(async () => {
         this.pending = this.pending.slice(batch.length); // results added meanwhile stay, at the end
         const temporary = `${this.file}.tmp`;
-        await writeFile(temporary, this.pending.map((r) => JSON.stringify(r) + '\n').join(''), { flush: true });
+        await writeFile(temporary, this.pending.map((r) => JSON.stringify(r) + '\n').join(''), {
+          flush: true,
+        });
         await rename(temporary, this.file);
       });
     }

@@ -96,7 +96,14 @@ export function sshCommand(remote: Remote, ssh: SshSettings): string {
     'ServerAliveCountMax=4',
     ...(ssh.key ? ['-o', 'IdentitiesOnly=yes', '-i', quote(ssh.key)] : []),
     ...(control
-      ? ['-o', `ControlPath=${quote(control)}`, '-o', 'ControlMaster=auto', '-o', `ControlPersist=${CONTROL_PERSIST_S}`]
+      ? [
+          '-o',
+          `ControlPath=${quote(control)}`,
+          '-o',
+          'ControlMaster=auto',
+          '-o',
+          `ControlPersist=${CONTROL_PERSIST_S}`,
+        ]
       : []),
   ].join(' ');
 }
@@ -113,8 +120,21 @@ export async function closeSshMasters(remotes: Iterable<Remote>, ssh: SshSetting
       (remote) =>
         new Promise<void>((done) => {
           const host = remote.host.replace(/^\[(.*)\]$/, '$1'); // as rsync hands it to ssh
-          const args = ['-o', `ControlPath=${control}`, '-O', 'exit', '-p', String(remote.port), '-l', remote.user, '--', host];
-          spawn('ssh', args, { stdio: 'ignore' }).on('close', () => done()).on('error', () => done());
+          const args = [
+            '-o',
+            `ControlPath=${control}`,
+            '-O',
+            'exit',
+            '-p',
+            String(remote.port),
+            '-l',
+            remote.user,
+            '--',
+            host,
+          ];
+          spawn('ssh', args, { stdio: 'ignore' })
+            .on('close', () => done())
+            .on('error', () => done());
         }),
     ),
   );

@@ -15,8 +15,9 @@ describe('shared ssh connections', () => {
   let remote: Remote;
   let ssh: SshSettings;
   const logins = async () =>
-    (await readFile(join(dir, 'sshd', 'sshd.log'), 'utf8')).split('\n').filter((l) => l.includes('Accepted publickey'))
-      .length;
+    (await readFile(join(dir, 'sshd', 'sshd.log'), 'utf8'))
+      .split('\n')
+      .filter((l) => l.includes('Accepted publickey')).length;
   const pull = (name: string) =>
     runRsync({ remote, direction: 'pull', local: join(dir, 'dest'), paths: [name], extraArgs: [], ssh });
 
