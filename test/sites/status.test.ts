@@ -6,7 +6,7 @@ import { createVolumes, named, readSites, signedIn } from './helpers.js';
 
 let t: LocalTracker;
 let tokens: Record<string, string>;
-const A = { _id: 'vol-a', name: 'A', url: 'ssh://sync@a:22/data/', heartbeatInterval: 0.5 };
+const A = { _id: 'vol-a', name: 'A', url: 'ssh://sync@a:22/data/', heartbeatInterval: 1 };
 const B = { _id: 'vol-b', name: 'B', url: 'ssh://sync@b/data/' };
 
 beforeAll(async () => {
@@ -63,14 +63,15 @@ describe('sites', () => {
       _id: 'vol-a',
       url: A.url,
       agentStatus: 'on',
-      heartbeatInterval: 0.5,
+      heartbeatInterval: 1,
     });
     expect(named(sites, 'B')).toMatchObject({
       agentStatus: 'off',
       lastHeartbeat: null,
       heartbeatInterval: 60,
     });
-    await new Promise((resolve) => setTimeout(resolve, 1600));
+    // Off once 3 intervals (3 s) pass without a heartbeat; "on" above had 3 s of slack on a loaded machine.
+    await new Promise((resolve) => setTimeout(resolve, 3100));
     expect(named(await readSites(t, tokens.gus), 'A')!.agentStatus).toBe('off');
   });
 
