@@ -37,6 +37,19 @@ const tracker = (answer?: (batch: TransferResult[], call: number) => (string | n
   return { batches, send };
 };
 
+/** An outbox whose tracker holds every answer until `release` is called. */
+const gatedOutbox = () => {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const batches: TransferResult[][] = [];
+  const send = async (batch: TransferResult[]) => {
+    batches.push(batch);
+    await gate;
+    return batch.map((r) => r._id);
+  };
+  return { batches, outbox: new Outbox(file, send, log), release };
+};
+
 const journal = async () => {
   const text = await readFile(file, 'utf8').catch(() => '');
   return text
@@ -158,18 +171,7 @@ describe('Outbox', () => {
   });
 
   it('keeps results added while a flush is waiting on the tracker', async () => {
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const batches: TransferResult[][] = [];
-    const outbox = new Outbox(
-      file,
-      async (batch) => {
-        batches.push(batch);
-        if (batches.length === 1) await gate;
-        return batch.map((r) => r._id);
-      },
-      log,
-    );
+    const { batches, outbox, release } = gatedOutbox();
     await outbox.add(results(2));
     const flushing = outbox.flush();
     await new Promise((resolve) => setImmediate(resolve));
@@ -181,18 +183,7 @@ describe('Outbox', () => {
   });
 
   it('queues a flush behind one in flight, so no result is sent twice', async () => {
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const batches: TransferResult[][] = [];
-    const outbox = new Outbox(
-      file,
-      async (batch) => {
-        batches.push(batch);
-        await gate;
-        return batch.map((r) => r._id);
-      },
-      log,
-    );
+    const { batches, outbox, release } = gatedOutbox();
     await outbox.add(results(2));
     const first = outbox.flush();
     await outbox.add(results(1, 2));
