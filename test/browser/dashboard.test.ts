@@ -4,7 +4,8 @@
  * sign-in, errors, keyboard use, an axe-core check, and the README's screenshots.
  * Skipped (with a message) only when /usr/bin/chromium is absent.
  */
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,7 +39,10 @@ declare const localStorage: { length: number };
 declare const sessionStorage: { getItem(key: string): string | null };
 declare function getComputedStyle(element: PageElement): { outlineStyle: string; backgroundColor: string };
 
-const SCREENSHOTS = join(process.cwd(), 'docs', 'screenshots');
+/** The README's copies with `npm run screenshots`; elsewhere taken all the same, into a temporary folder. */
+const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS
+  ? join(process.cwd(), 'docs', 'screenshots')
+  : await mkdtemp(join(tmpdir(), 'syncplanet-screenshots-'));
 const AXE = join(process.cwd(), 'node_modules', 'axe-core', 'axe.min.js');
 /** The issue's bound for a change to show on an open page. */
 const LIVE_MS = 2000;
@@ -56,6 +60,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await f?.tracker.close();
+  if (!process.env.UPDATE_SCREENSHOTS) await rm(SCREENSHOTS, { recursive: true, force: true });
 });
 
 /**
