@@ -130,16 +130,6 @@ export function queueOrderKey(file: Node): string {
   return `${String(PRIORITY_LIMIT - priority).padStart(8, '0')}#${String(time).padStart(13, '0')}#${file._id}`;
 }
 
-/**
- * Where a destination can fetch the current version: the origin while its copy is current, else
- * any site holding a current copy (the first by name); undefined when no site does.
- */
-export function sourceSite(file: Node, sites: Iterable<string>): string | undefined {
-  const origin = typeof file.origin === 'string' ? file.origin : undefined;
-  if (origin && siteState(file, origin) === 'current') return origin;
-  return [...sites].sort().find((site) => siteState(file, site) === 'current');
-}
-
 // ---- the queues' registry and claims ---------------------------------------------------------
 
 /** Volumes and the global parameters: the nodes the queues are planned from. */

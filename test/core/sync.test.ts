@@ -12,7 +12,6 @@ import {
   queueOrderKey,
   replanSites,
   retryDelayMs,
-  sourceSite,
   validateVolume,
 } from '../../functions/core/sync.js';
 
@@ -95,12 +94,6 @@ describe('queue order', () => {
 });
 
 describe('sources and volumes', () => {
-  it('fetch from the origin while it is current, else from a site holding the current version', () => {
-    expect(sourceSite(file({ synced_B: 1000 }), ['B', 'C'])).toBe('A');
-    expect(sourceSite(file({ time: 2000, modified_C: 2000, synced_B: 1000 }), ['B', 'C'])).toBe('C');
-    expect(sourceSite(file({ time: 2000, modified_C: 1500 }), ['B', 'C'])).toBe('A');
-  });
-
   it('recognises volumes and validates their keys', () => {
     expect(isVolume(volume('A'))).toBe(true);
     expect(isVolume({ _id: '/x', name: 'A', url: 'ssh://a@b/c/' } as Node)).toBe(false);
@@ -152,6 +145,7 @@ describe('registry changes and claims', () => {
     const modified = file({ time: 2000, modified_C: 2000 });
     expect(claimSource(modified, volumes, 'B')).toEqual({ site: 'C', url: 'ssh://sync@C.example:22/data/' });
     expect(claimSource(modified, volumes, 'C')).toBeUndefined();
+    expect(claimSource(file({ time: 2000, modified_C: 1500 }), volumes, 'B')?.site).toBe('A');
     expect(claimSource(file({ origin: 'X', synced_C: 1000 }), volumes, 'B')?.site).toBe('C');
   });
 });
