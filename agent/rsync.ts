@@ -61,6 +61,7 @@ export interface SshSettings {
 export const MAX_CONTROL_DIR = 60;
 /** An agent that dies without closing its masters leaves them for at most this idle time. */
 const CONTROL_PERSIST_S = 30;
+const CLOSE_TIMEOUT_MS = 10_000;
 
 const quote = (path: string) => {
   if (path.includes("'")) throw new SetupRefused(`ssh path ${path} must not contain a single quote`);
@@ -132,7 +133,8 @@ export async function closeSshMasters(remotes: Iterable<Remote>, ssh: SshSetting
             '--',
             host,
           ];
-          spawn('ssh', args, { stdio: 'ignore' })
+          // A master stuck on a dead link still answers on its socket; the timeout is a last resort.
+          spawn('ssh', args, { stdio: 'ignore', timeout: CLOSE_TIMEOUT_MS })
             .on('close', () => done())
             .on('error', () => done());
         }),
