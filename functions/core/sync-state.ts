@@ -34,7 +34,7 @@ export interface SyncTable {
 
 const SITE_KEY = /^(?:synced|syncing|syncError|modified)_(.+)$/;
 
-const isSet = (value: unknown) => value !== undefined && value !== null && value !== false;
+export const isSet = (value: unknown) => value !== undefined && value !== null && value !== false;
 const timeOf = (file: Node) => (typeof file.time === 'number' ? file.time : 0);
 const atLeast = (value: unknown, time: number) => typeof value === 'number' && value >= time;
 

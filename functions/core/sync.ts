@@ -10,7 +10,7 @@
 import { z } from 'zod';
 import { badRequest } from './errors.js';
 import type { Node } from './nodes.js';
-import { siteState } from './sync-state.js';
+import { isSet, siteState } from './sync-state.js';
 
 export const GLOBAL_PARAMETERS_ID = 'rsyncGlobalParameters';
 export const SITE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
@@ -176,7 +176,10 @@ export function claimable(
 
 /**
  * Where `destination` fetches a file from: the origin's volume while its copy is current, else the
- * first volume by name holding a current copy; with that volume's `url`. Undefined when none does.
+ * first volume by name holding a current copy; with that volume's `url`. A copy its site's scan
+ * found gone (`missing_<site>`, cleared when a scan sees it again) comes last: tried only when no
+ * other copy exists (the transfer then fails with 23 and is retried later). Undefined when no
+ * volume holds a current copy.
  */
 export function claimSource(
   file: Node,
@@ -186,6 +189,7 @@ export function claimSource(
   const urls = new Map(volumes.filter(isVolume).map((v) => [v.name as string, v.url as string]));
   urls.delete(destination);
   const origin = typeof file.origin === 'string' && urls.has(file.origin) ? [file.origin] : [];
-  const site = [...origin, ...[...urls.keys()].sort()].find((s) => siteState(file, s) === 'current');
+  const current = [...origin, ...[...urls.keys()].sort()].filter((s) => siteState(file, s) === 'current');
+  const site = current.find((s) => !isSet(file[`missing_${s}`])) ?? current[0];
   return site === undefined ? undefined : { site, url: urls.get(site)! };
 }

@@ -146,6 +146,15 @@ describe('registry changes and claims', () => {
     expect(claimSource(modified, volumes, 'B')).toEqual({ site: 'C', url: 'ssh://sync@C.example:22/data/' });
     expect(claimSource(modified, volumes, 'C')).toBeUndefined();
     expect(claimSource(file({ time: 2000, modified_C: 1500 }), volumes, 'B')?.site).toBe('A');
+  });
+
+  it('fetches from a copy the site’s own scan found gone only when no other copy exists', () => {
+    expect(claimSource(file({ missing_A: 1500, synced_C: 1000 }), volumes, 'B')?.site).toBe('C');
+    expect(claimSource(file({ missing_A: 1500 }), volumes, 'B')?.site).toBe('A');
+    expect(claimSource(file({ missing_A: 1500, missing_C: 1500, synced_C: 1000 }), volumes, 'B')?.site).toBe(
+      'A',
+    );
+    expect(claimSource(file({ missing_A: null, synced_C: 1000 }), volumes, 'B')?.site).toBe('A');
     expect(claimSource(file({ origin: 'X', synced_C: 1000 }), volumes, 'B')?.site).toBe('C');
   });
 });

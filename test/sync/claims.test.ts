@@ -4,6 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LocalTracker } from '../../local/runtime.js';
+import { call } from '../support/tracker.js';
 import { claim, publish, read, report, startSyncTracker, until, untilPending } from './helpers.js';
 
 let t: LocalTracker;
@@ -79,6 +80,22 @@ describe('claims', () => {
     }, 'the expired lease to be claimable');
     expect(again.map((p) => p._id)).toEqual(['/l/one']);
     expect(again[0]!.leaseUntil).toBeGreaterThan(leased!.leaseUntil);
+  });
+
+  it('fetch from another current copy once the origin’s scan found the file gone', async () => {
+    await publish(t, 'A', [{ _id: '/m/plate.exr' }]);
+    await untilPending(t, 'C', ['/m/plate.exr']);
+    const [toC] = await claim(t, 'C');
+    expect(toC?.source.site).toBe('A');
+    expect((await report(t, 'C', [{ _id: '/m/plate.exr', ok: true }])).status).toBe(200);
+    const gone = await call(t, 'POST', 'scanned', {
+      site: 'A',
+      files: [{ _id: '/m/plate.exr', change: 'missing' }],
+    });
+    expect(gone.status, gone.text).toBe(200);
+    await untilPending(t, 'B', ['/m/plate.exr']);
+    const [toB] = await claim(t, 'B');
+    expect(toB).toMatchObject({ _id: '/m/plate.exr', source: { site: 'C', url: 'ssh://sync@c:22/data/' } });
   });
 
   it('let the source site claim emission: pairs of the other sites whose source it is', async () => {
