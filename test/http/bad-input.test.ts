@@ -177,7 +177,8 @@ async function check(
     if (servedByApi(req.path)) expect(outcome.text, seen).toMatch(DAMAS_ERROR);
     else expect(outcome.text, seen).toMatch(/\S/);
   }
-  if (options.mustBeRefused && req.method !== 'OPTIONS') {
+  // Only the API needs credentials: a path whose dot segments lead out of /api/ reaches the public page.
+  if (options.mustBeRefused && req.method !== 'OPTIONS' && servedByApi(req.path)) {
     expect(outcome.status, `${seen}\n(no valid credentials)`).toBeGreaterThanOrEqual(400);
   }
   if (outcome.status >= 400) {
@@ -1304,6 +1305,20 @@ describe('jwt mode, anonymous or garbage tokens: refused without 5xx and without
 
 const jsonReq = (method: string, route: string, body: string): Req =>
   asReq({ method, path: `/api/${route}`, headers: { 'Content-Type': 'application/json' }, body });
+
+describe('dot segments out of /api/', () => {
+  it('reach the public page, never an API route, without credentials in jwt mode', async () => {
+    for (const path of ['/api/search/../..', '/api/tokens/../..', '/api/../api/../']) {
+      const r = await check(jwt, asReq({ method: 'GET', path, headers: {} }), { mustBeRefused: true });
+      expect(r.status, path).toBe(200);
+      expect(r.text, path).toMatch(/^<!doctype html>/);
+    }
+    const api = await check(jwt, asReq({ method: 'GET', path: '/api/x/../tokens', headers: {} }), {
+      mustBeRefused: true,
+    });
+    expect(api.status).toBe(401);
+  });
+});
 
 describe('delete with non-string ids', () => {
   const ids = ['/det/d1', '/det/d2', '/det/d3'];
