@@ -43,7 +43,6 @@ const isInside = (root: string, path: string) => {
  * be a symlink. Missing ancestors are fine (the caller creates them). Throws PathRefused.
  */
 export async function finalPath(root: string, rel: string): Promise<string> {
-  const realRoot = await realpath(root);
   const segments = rel.split('/');
   let path = root;
   for (const [i, segment] of segments.entries()) {
@@ -58,7 +57,8 @@ export async function finalPath(root: string, rel: string): Promise<string> {
       if (last) throw new PathRefused(`/${rel}: the final path is a symlink`);
       const target = await realpath(path).catch(() => null);
       const where = segments.slice(0, i + 1).join('/');
-      if (!target || !isInside(realRoot, target)) {
+      // The root's own real path, read only here: most paths meet no symlink.
+      if (!target || !isInside(await realpath(root), target)) {
         throw new PathRefused(`/${rel}: ${where} is a symlink leading out of the root`);
       }
       if (!(await stat(target)).isDirectory()) throw new PathRefused(`/${rel}: ${where} is not a folder`);
