@@ -16,9 +16,9 @@ const REFUSALS = new Set([400, 404, 409, 413]);
 
 export class Outbox {
   private pending: TransferResult[] = [];
-  /** The journal's last write, and the last flush: each waits for the one before, so none interleave. */
-  private writing: Promise<unknown> = Promise.resolve();
-  private flushing: Promise<unknown> = Promise.resolve();
+  /** Journal writes, and flushes: each waits for the one before, so none interleave. */
+  private readonly writes = serial();
+  private readonly flushes = serial();
 
   constructor(
     private readonly file: string,
@@ -51,7 +51,7 @@ export class Outbox {
   /** Journals the results; they are sent by the next flush. */
   async add(results: TransferResult[]): Promise<void> {
     if (results.length === 0) return;
-    await this.exclusive(async () => {
+    await this.writes(async () => {
       await appendFile(this.file, results.map((r) => JSON.stringify(r) + '\n').join(''), { flush: true });
       this.pending.push(...results);
     });
@@ -62,9 +62,7 @@ export class Outbox {
    * May run while the next round adds results: flushes queue behind one another.
    */
   flush(): Promise<number> {
-    const run = this.flushing.then(() => this.flushNow());
-    this.flushing = run.catch(() => {});
-    return run;
+    return this.flushes(() => this.flushNow());
   }
 
   private async flushNow(): Promise<number> {
@@ -85,7 +83,7 @@ export class Outbox {
         );
       }
       sent += batch.length;
-      await this.exclusive(async () => {
+      await this.writes(async () => {
         this.pending = this.pending.slice(batch.length); // results added meanwhile stay, at the end
         const temporary = `${this.file}.tmp`;
         await writeFile(temporary, this.pending.map((r) => JSON.stringify(r) + '\n').join(''), {
@@ -96,10 +94,14 @@ export class Outbox {
     }
     return sent;
   }
+}
 
-  private exclusive(write: () => Promise<void>): Promise<void> {
-    const run = this.writing.then(write);
-    this.writing = run.catch(() => {});
+/** A queue of async tasks run one after another; a failed task does not stop the ones after it. */
+function serial() {
+  let last: Promise<unknown> = Promise.resolve();
+  return <T>(task: () => Promise<T>): Promise<T> => {
+    const run = last.then(task);
+    last = run.catch(() => {});
     return run;
-  }
+  };
 }
